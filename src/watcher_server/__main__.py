@@ -1,0 +1,3 @@
+from watcher_server.cli import main
+
+main()

@@ -1,0 +1,101 @@
+"""The `watcher` command: serve the API, migrate the database, print the version."""
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from watcher_server import __version__
+from watcher_server.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Watcher: metadata for your data pipelines.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API (one process; the database must be migrated first)."""
+    import uvicorn
+
+    from watcher_server.app import create_app
+    from watcher_server.db import migrate
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
+    if current != head:
+        typer.echo(
+            f"error: the database is at revision {current or 'none'}, this Watcher needs {head}; "
+            "run `watcher db upgrade` first",
+            err=True,
+        )
+        raise typer.Exit(1)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@db_app.command()
+def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database up to `revision` (default: the latest)."""
+    from watcher_server.db import migrate
+
+    migrate.upgrade(_settings().database_url, revision)
+    typer.echo(f"database at revision {migrate.current_revision(_settings().database_url)}")
+
+
+@db_app.command()
+def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")]) -> None:
+    """Migrate the database down to `revision` (`base` removes every Watcher table)."""
+    from watcher_server.db import migrate
+
+    migrate.downgrade(_settings().database_url, revision)
+    typer.echo(
+        f"database at revision {migrate.current_revision(_settings().database_url) or 'base'}"
+    )
+
+
+@db_app.command()
+def current() -> None:
+    """Print the database's revision and the latest one this Watcher knows."""
+    from watcher_server.db import migrate
+
+    settings = _settings()
+    typer.echo(
+        f"current: {migrate.current_revision(settings.database_url) or 'none'}\n"
+        f"head: {migrate.head_revision()}"
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print Watcher's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,79 @@
+"""The engine and the transaction block every unit of work runs in."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from watcher_server.db.url import parse_database_url
+
+
+class Database:
+    """One engine per process; `transaction()` is the only way work reaches the database."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = parse_database_url(url)
+        self.engine: AsyncEngine = _create_engine(self.url.render_as_string(False), pool_size, echo)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A connection inside one transaction, committed when the block exits without error."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _create_engine(url: str, pool_size: int, echo: bool) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        return _create_sqlite_engine(url, echo)
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=10,
+        pool_recycle=3600,
+    )
+
+
+def _create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
+    # SQLite has a single writer. One pooled connection serialises this process's transactions,
+    # and BEGIN IMMEDIATE takes the write lock up front so that another process (the CLI, a
+    # separate job runner) waits on busy_timeout instead of failing half-way through.
+    engine = create_async_engine(
+        url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=30, connect_args={"timeout": 30}
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook below issue BEGIN
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = FULL",
+            "PRAGMA busy_timeout = 30000",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

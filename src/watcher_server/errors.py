@@ -1,0 +1,108 @@
+"""The WatcherError family and the handlers that render every error as the same JSON shape.
+
+Every error body carries FastAPI's `detail` plus `message` and `code`, which the published
+etl-watcher-sdk reads to tell its users what went wrong.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 2
+
+
+class WatcherError(Exception):
+    """Base of every error a caller can cause or should be told about."""
+
+    status_code = 400
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(WatcherError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(WatcherError):
+    status_code = 409
+    code = "CONFLICT"
+
+
+class InvalidInput(WatcherError):
+    """Input that passed schema validation but breaks a rule (end before start, wrong owner)."""
+
+    status_code = 422
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+def error_body(message: str, code: str, detail: Any = None) -> dict[str, Any]:
+    return {"detail": message if detail is None else detail, "message": message, "code": code}
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True for failures that mean "the database cannot be reached right now"."""
+    if isinstance(exc, PoolTimeoutError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OSError)
+
+
+async def _watcher_error(_: Request, exc: WatcherError) -> JSONResponse:
+    return JSONResponse(error_body(exc.message, exc.code), status_code=exc.status_code)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = jsonable_encoder(
+        exc.errors(), custom_encoder={bytes: lambda b: b.decode(errors="replace")}
+    )
+    message = "; ".join(_describe(error) for error in errors) or "invalid request"
+    return JSONResponse(error_body(message, "VALIDATION_ERROR", errors), status_code=422)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{location}: {error.get('msg')}" if location else str(error.get("msg"))
+
+
+async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    return JSONResponse(
+        error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):
+        logger.warning("database unavailable: %s", exc)
+        return JSONResponse(
+            error_body("database unavailable, retry shortly", "DATABASE_UNAVAILABLE"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    logger.exception("unhandled error")
+    return JSONResponse(error_body("internal server error", "INTERNAL_ERROR"), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(WatcherError, _watcher_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

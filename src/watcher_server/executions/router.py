@@ -1,0 +1,49 @@
+"""HTTP routes of pipeline executions."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from watcher_server.common.schemas import Id
+from watcher_server.deps import DatabaseDep, NowDep, PageDep
+from watcher_server.executions import service
+from watcher_server.executions.schemas import (
+    ExecutionEnd,
+    ExecutionOut,
+    ExecutionStart,
+    ExecutionTreeOut,
+)
+from watcher_server.pipelines.schemas import IdOut
+
+router = APIRouter(tags=["executions"])
+
+
+@router.post("/start_pipeline_execution", status_code=201, response_model=IdOut)
+async def start_pipeline_execution(body: ExecutionStart, db: DatabaseDep, now: NowDep) -> IdOut:
+    """Record that a run started; answers the execution id to end it with."""
+    return IdOut(id=await service.start_execution(db, body, now))
+
+
+@router.post("/end_pipeline_execution", status_code=204)
+async def end_pipeline_execution(body: ExecutionEnd, db: DatabaseDep, now: NowDep) -> Response:
+    """Record how a run ended. On success the pipeline's watermark moves to the run's
+    next_watermark and its last_target_* times move forward, in the same transaction."""
+    await service.end_execution(db, body, now)
+    return Response(status_code=204)
+
+
+@router.get("/pipeline_execution/{execution_id}", response_model=ExecutionTreeOut)
+async def get_pipeline_execution(execution_id: Id, db: DatabaseDep) -> ExecutionTreeOut:
+    """One run, with the runs nested under it at every depth in `child_executions`."""
+    return await service.get_execution(db, execution_id)
+
+
+@router.get("/pipeline_execution", response_model=list[ExecutionOut])
+async def list_pipeline_executions(
+    db: DatabaseDep,
+    page: PageDep,
+    pipeline_id: Annotated[Id | None, Query(description="Only this pipeline's runs.")] = None,
+) -> list[ExecutionOut]:
+    """Runs, newest first."""
+    rows = await service.list_executions(db, pipeline_id, page.limit, page.offset)
+    return [ExecutionOut.model_validate(row) for row in rows]

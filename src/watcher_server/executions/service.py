@@ -1,0 +1,130 @@
+"""Rules for starting and ending runs, and for reading them back."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from watcher_server.db import Database
+from watcher_server.errors import Conflict, InvalidInput, NotFound
+from watcher_server.executions import repository as repo
+from watcher_server.executions.schemas import ExecutionEnd, ExecutionStart, ExecutionTreeOut
+
+DML_COLUMNS = {
+    "inserts": "last_target_insert",
+    "updates": "last_target_update",
+    "soft_deletes": "last_target_soft_delete",
+}
+_COUNTS = ("inserts", "updates", "soft_deletes", "total_rows")
+
+
+async def start_execution(db: Database, data: ExecutionStart, now: datetime) -> int:
+    """Record a run as started; its id is what the caller ends it with."""
+    start = data.start_date or now
+    values = {
+        "pipeline_id": data.pipeline_id,
+        "parent_id": data.parent_id,
+        "start_date": start,
+        "date_recorded": start.date(),
+        "hour_recorded": start.hour,
+        "full_load": data.full_load,
+        "execution_metadata": data.execution_metadata,
+    }
+    async with db.transaction() as conn:
+        execution_id = await repo.insert_execution(
+            conn, values, data.watermark, data.next_watermark
+        )
+        if execution_id is not None:
+            return execution_id
+        if not await repo.pipeline_exists(conn, data.pipeline_id):
+            raise NotFound(f"pipeline {data.pipeline_id} not found")
+        raise NotFound(f"parent execution {data.parent_id} not found")
+
+
+async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None:
+    """Record a run's outcome; a success advances its pipeline's watermark in the same commit.
+
+    Repeating the same end is harmless; a different outcome for an ended run is a conflict, so
+    a watermark never advances twice.
+    """
+    async with db.transaction() as conn:
+        run = await repo.lock_execution(conn, data.id)
+        if run is None:
+            raise NotFound(f"pipeline execution {data.id} not found")
+        if data.pipeline_id is not None and data.pipeline_id != run.pipeline_id:
+            raise InvalidInput(
+                f"execution {run.id} belongs to pipeline {run.pipeline_id}, not {data.pipeline_id}",
+                "pipeline_id",
+            )
+        if run.end_date is not None:
+            _check_same_end(run, data)
+            return
+        end = data.end_date or now
+        if end < run.start_date:
+            raise InvalidInput(
+                f"{end.isoformat()} is before the execution's start_date "
+                f"{run.start_date.isoformat()}",
+                "end_date",
+            )
+        succeeded = data.completed_successfully is not False
+        await repo.finish_execution(conn, run.id, _outcome(run, data, end, succeeded))
+        if succeeded:
+            counts = {column: getattr(data, count) for count, column in DML_COLUMNS.items()}
+            await repo.advance_pipeline(conn, run.pipeline_id, run.next_watermark, end, counts)
+
+
+def _outcome(run: Row[Any], data: ExecutionEnd, end: datetime, succeeded: bool) -> dict[str, Any]:
+    seconds = (end - run.start_date).total_seconds()
+    values: dict[str, Any] = {
+        "end_date": end,
+        "completed_successfully": succeeded,
+        "duration_seconds": round(seconds),
+        # Rows per second of wall time; undefined for an instantaneous run.
+        "throughput": data.total_rows / seconds
+        if data.total_rows is not None and seconds > 0
+        else None,
+    }
+    values.update({count: getattr(data, count) for count in _COUNTS})
+    if data.execution_metadata is not None:
+        values["execution_metadata"] = {**(run.execution_metadata or {}), **data.execution_metadata}
+    return values
+
+
+def _check_same_end(run: Row[Any], data: ExecutionEnd) -> None:
+    """Accept a repeated end call (a client retry) only when it reports the same outcome."""
+    differences = [
+        count
+        for count in _COUNTS
+        if getattr(data, count) is not None and getattr(data, count) != getattr(run, count)
+    ]
+    if (data.completed_successfully is not False) != run.completed_successfully:
+        differences.append("completed_successfully")
+    if data.end_date is not None and data.end_date != run.end_date:
+        differences.append("end_date")
+    if differences:
+        raise Conflict(
+            f"pipeline execution {run.id} has already ended; this call differs in "
+            + ", ".join(differences)
+        )
+
+
+async def get_execution(db: Database, execution_id: int) -> ExecutionTreeOut:
+    """A run with the runs nested under it, at every depth."""
+    async with db.transaction() as conn:
+        rows = await repo.get_execution_tree(conn, execution_id)
+    if not rows:
+        raise NotFound(f"pipeline execution {execution_id} not found")
+    nodes = {row.id: ExecutionTreeOut.model_validate(row) for row in rows}
+    for node in nodes.values():
+        if node.id != execution_id and node.parent_id in nodes:
+            nodes[node.parent_id].child_executions.append(node)
+    return nodes[execution_id]
+
+
+async def list_executions(
+    db: Database, pipeline_id: int | None, limit: int, offset: int
+) -> list[Row[Any]]:
+    async with db.transaction() as conn:
+        if pipeline_id is not None and not await repo.pipeline_exists(conn, pipeline_id):
+            raise NotFound(f"pipeline {pipeline_id} not found")
+        return await repo.list_executions(conn, pipeline_id, limit, offset)

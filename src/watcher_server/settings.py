@@ -1,0 +1,127 @@
+"""Configuration from the environment and `.env`, compatible with the original Watcher's variables.
+
+`ENV_STATE=dev|test|prod` makes `DEV_`/`TEST_`/`PROD_`-prefixed variables win over unprefixed ones.
+"""
+
+import os
+from typing import Literal
+
+from croniter import croniter
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from watcher_server.db.url import normalize_database_url
+
+EnvState = Literal["dev", "test", "prod"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Every setting Watcher reads; see `.env.example` for what each one does."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    env_state: EnvState | None = None
+    database_url: str = "sqlite:///watcher.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    slack_webhook_url: AnyHttpUrl | None = None
+    log_level: LogLevel = "INFO"
+    watcher_auto_create_anomaly_detection_rules: bool = False
+    # load_lineage of new pipelines. etl-watcher-sdk 0.1.43 crashes on its first sync of a
+    # pipeline that declares no lineage when this is true; see .env.example.
+    watcher_default_load_lineage: bool = True
+    watcher_timeliness_check_lookback_minutes: int = Field(default=60, ge=5)
+    watcher_timeliness_check_schedule: str = "*/15 * * * *"
+    watcher_freshness_check_schedule: str = "0 * * * *"
+    # Accepted so existing deployments keep starting; Watcher has no Celery or Redis to watch.
+    watcher_celery_queue_health_check_schedule: str | None = None
+    redis_url: str | None = None
+    profiling_enabled: bool = False
+    open_telemetry_flag: bool = False
+    open_telemetry_trace_endpoint: str | None = None
+    open_telemetry_log_endpoint: str | None = None
+    open_telemetry_authorization_token: str | None = None
+    logfire_token: str | None = None
+    logfire_console: bool | None = None
+
+    @field_validator("env_state", mode="before")
+    @classmethod
+    def _lower_env_state(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        normalize_database_url(value)  # raises ValueError with the reason
+        return value
+
+    @field_validator("watcher_timeliness_check_schedule", "watcher_freshness_check_schedule")
+    @classmethod
+    def _check_cron(cls, value: str) -> str:
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+    @property
+    def async_database_url(self) -> str:
+        return normalize_database_url(self.database_url)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        prefix = _env_state_prefix()
+        if prefix is None:
+            return init_settings, env_settings, dotenv_settings, file_secret_settings
+        return (
+            init_settings,
+            EnvSettingsSource(settings_cls, env_prefix=prefix, case_sensitive=False),
+            env_settings,
+            DotEnvSettingsSource(settings_cls, env_prefix=prefix, case_sensitive=False),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+
+def _env_state_prefix() -> str | None:
+    """The prefix ENV_STATE selects, read from the environment first and then `.env`."""
+    state = os.environ.get("ENV_STATE")
+    if state is None:
+        state = DotEnvSettingsSource(Settings, case_sensitive=False).env_vars.get("env_state")
+    if not state or state.strip().lower() not in ("dev", "test", "prod"):
+        return None  # an invalid value is reported by the env_state field itself
+    return f"{state.strip().upper()}_"
+
+
+class SettingsError(Exception):
+    """A setting has a value Watcher cannot use; the message names the variable."""
+
+
+def load_settings() -> Settings:
+    """Read settings, turning a validation failure into one line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            lines.append(f"invalid setting {variable}: {error['msg']}")
+        raise SettingsError("; ".join(lines)) from None
