@@ -8,6 +8,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -32,25 +33,28 @@ async def _run_admin(url: str, statement: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A freshly migrated database for this test run."""
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """An empty database of the kind under test, removed afterwards."""
     if not TEST_DATABASE_URL:
-        path = Path(tmp_path_factory.mktemp("db")) / "watcher.db"
-        url = f"sqlite:///{path}"
-        migrate.upgrade(url)
-        yield url
+        yield f"sqlite:///{directory / f'watcher-{uuid.uuid4().hex[:8]}.db'}"
         return
     server = parse_database_url(TEST_DATABASE_URL)
     name = f"watcher_test_{uuid.uuid4().hex[:12]}"
     admin = server.render_as_string(hide_password=False)
     asyncio.run(_run_admin(admin, f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
     try:
-        migrate.upgrade(url)
-        yield url
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_run_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for this test run."""
+    with fresh_database(Path(tmp_path_factory.mktemp("db"))) as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

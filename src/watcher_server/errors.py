@@ -5,6 +5,7 @@ etl-watcher-sdk reads to tell its users what went wrong.
 """
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,16 +71,28 @@ async def _watcher_error(_: Request, exc: WatcherError) -> JSONResponse:
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = jsonable_encoder(
-        exc.errors(), custom_encoder={bytes: lambda b: b.decode(errors="replace")}
+    errors = _json_safe(
+        jsonable_encoder(exc.errors(), custom_encoder={bytes: lambda b: b.decode(errors="replace")})
     )
     message = "; ".join(_describe(error) for error in errors) or "invalid request"
     return JSONResponse(error_body(message, "VALIDATION_ERROR", errors), status_code=422)
 
 
+def _json_safe(value: Any) -> Any:
+    """Echoed input may hold NaN or Infinity, which JSON cannot carry: send them as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
+
+
 def _describe(error: dict[str, Any]) -> str:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-    return f"{location}: {error.get('msg')}" if location else str(error.get("msg"))
+    text = str(error.get("msg", "")).removeprefix("Value error, ")
+    return f"{location}: {text}" if location else text
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -89,15 +102,19 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not is_database_unavailable(exc):
+        return await _unexpected_error(request, exc)
+    logger.warning("database unavailable: %s", exc)
+    return JSONResponse(
+        error_body("database unavailable, retry shortly", "DATABASE_UNAVAILABLE"),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-    if is_database_unavailable(exc):
-        logger.warning("database unavailable: %s", exc)
-        return JSONResponse(
-            error_body("database unavailable, retry shortly", "DATABASE_UNAVAILABLE"),
-            status_code=503,
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
-    logger.exception("unhandled error")
+    logger.error("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal server error", "INTERNAL_ERROR"), status_code=500)
 
 
@@ -105,4 +122,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WatcherError, _watcher_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Registered per class so that they are answered like any handled error; only a bare
+    # Exception reaches Starlette's last-resort handler.
+    for database_error in (DBAPIError, PoolTimeoutError, OSError):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
