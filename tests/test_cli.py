@@ -1,10 +1,8 @@
 """The `watcher` command, run as a user runs it: as a separate process."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import fresh_database
+from tests.processes import WATCHER, free_port, watcher_server
 
-WATCHER = [sys.executable, "-m", "watcher_server"]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -28,12 +26,6 @@ def run(*args: str, url: str, **env: str) -> subprocess.CompletedProcess[str]:
 def url(tmp_path: Path) -> Iterator[str]:
     with fresh_database(tmp_path) as database_url:
         yield database_url
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_version(url: str) -> None:
@@ -69,21 +61,13 @@ def test_serve_refuses_an_unmigrated_database(url: str) -> None:
 
 def test_serve_answers_over_http(url: str) -> None:
     assert run("db", "upgrade", url=url).returncode == 0
-    port = free_port()
-    environment = {**os.environ, "DATABASE_URL": url, "PORT": str(port)}
-    server = subprocess.Popen([*WATCHER, "serve"], env=environment, stderr=subprocess.PIPE)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base, server)
-        with httpx.Client(base_url=base) as http:
-            created = http.post("/pipeline", json={"name": "cli", "pipeline_type_name": "t"})
-            run_id = http.post(
-                "/start_pipeline_execution", json={"pipeline_id": created.json()["id"]}
-            )
-            ended = http.post("/end_pipeline_execution", json={"id": run_id.json()["id"]})
-            assert (created.status_code, run_id.status_code, ended.status_code) == (201, 201, 204)
-            assert http.get("/docs").status_code == 200
-            assert "swagger-ui" in http.get("/static-offline-docs/swagger-ui.css").text
+    with watcher_server(url) as base, httpx.Client(base_url=base) as http:
+        created = http.post("/pipeline", json={"name": "cli", "pipeline_type_name": "t"})
+        run_id = http.post("/start_pipeline_execution", json={"pipeline_id": created.json()["id"]})
+        ended = http.post("/end_pipeline_execution", json={"id": run_id.json()["id"]})
+        assert (created.status_code, run_id.status_code, ended.status_code) == (201, 201, 204)
+        assert http.get("/docs").status_code == 200
+        assert "swagger-ui" in http.get("/static-offline-docs/swagger-ui.css").text
         example = subprocess.run(
             [sys.executable, str(EXAMPLES / "workflow.py"), base],
             capture_output=True,
@@ -91,21 +75,5 @@ def test_serve_answers_over_http(url: str) -> None:
             timeout=60,
             check=False,
         )
-        assert example.returncode == 0, example.stderr
-        assert "succeeded" in example.stdout
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def wait_until_up(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"server exited: {server.stderr.read().decode()}")
-        try:
-            if httpx.get(f"{base}/ready").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("server did not become ready in 30 s")
+    assert example.returncode == 0, example.stderr
+    assert "succeeded" in example.stdout

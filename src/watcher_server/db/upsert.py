@@ -9,6 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def upsertable_insert(conn: AsyncConnection, table: Table) -> Any:
+    """An INSERT on `table` that supports ON CONFLICT in the connection's dialect."""
+    return _INSERTS[conn.dialect.name](table)
+
+
 async def insert_if_absent(
     conn: AsyncConnection, table: Table, values: dict[str, Any], unique_on: list[str]
 ) -> int | None:
@@ -18,7 +23,7 @@ async def insert_if_absent(
     winner's row afterwards.
     """
     statement = (
-        _INSERTS[conn.dialect.name](table)
+        upsertable_insert(conn, table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique_on)
         .returning(table.c.id)

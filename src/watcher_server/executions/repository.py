@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.db.types import UTCDateTime
+from watcher_server.db.upsert import upsertable_insert
 from watcher_server.models import Pipeline, PipelineExecution
 
 executions = PipelineExecution.__table__
@@ -18,7 +19,7 @@ async def insert_execution(
     conn: AsyncConnection, values: dict[str, Any], watermark: str | None, next_watermark: str | None
 ) -> int | None:
     """Insert a run of `values["pipeline_id"]` in one statement; None when the pipeline (or the
-    parent run) does not exist.
+    parent run) does not exist, or a run with the same idempotency key does.
 
     Watermarks the caller did not give are copied from the pipeline inside the same statement.
     """
@@ -29,7 +30,19 @@ async def insert_execution(
     source = select(*columns.values()).where(pipeline.id == values["pipeline_id"])
     if values.get("parent_id") is not None:
         source = source.where(exists().where(executions.c.id == values["parent_id"]))
-    statement = executions.insert().from_select(list(columns), source).returning(executions.c.id)
+    statement = (
+        upsertable_insert(conn, executions)
+        .from_select(list(columns), source)
+        .on_conflict_do_nothing(index_elements=["pipeline_id", "idempotency_key"])
+        .returning(executions.c.id)
+    )
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
+async def find_by_idempotency_key(conn: AsyncConnection, pipeline_id: int, key: str) -> int | None:
+    statement = select(executions.c.id).where(
+        executions.c.pipeline_id == pipeline_id, executions.c.idempotency_key == key
+    )
     return (await conn.execute(statement)).scalar_one_or_none()
 
 

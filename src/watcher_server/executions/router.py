@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, NowDep, PageDep
@@ -12,6 +12,7 @@ from watcher_server.executions.schemas import (
     ExecutionOut,
     ExecutionStart,
     ExecutionTreeOut,
+    IdempotencyKey,
 )
 from watcher_server.pipelines.schemas import IdOut
 
@@ -19,9 +20,24 @@ router = APIRouter(tags=["executions"])
 
 
 @router.post("/start_pipeline_execution", status_code=201, response_model=IdOut)
-async def start_pipeline_execution(body: ExecutionStart, db: DatabaseDep, now: NowDep) -> IdOut:
-    """Record that a run started; answers the execution id to end it with."""
-    return IdOut(id=await service.start_execution(db, body, now))
+async def start_pipeline_execution(
+    body: ExecutionStart,
+    response: Response,
+    db: DatabaseDep,
+    now: NowDep,
+    idempotency_key: Annotated[
+        IdempotencyKey | None, Header(description="Same as the body's idempotency_key.")
+    ] = None,
+) -> IdOut:
+    """Record that a run started; answers the execution id to end it with.
+
+    Retrying a start is safe: an identical call (or one with the same idempotency key) answers
+    the run it created, with the header `Idempotent-Replayed: true`.
+    """
+    execution_id, replayed = await service.start_execution(db, body, now, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return IdOut(id=execution_id)
 
 
 @router.post("/end_pipeline_execution", status_code=204)

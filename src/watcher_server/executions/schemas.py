@@ -1,9 +1,9 @@
 """Request and response bodies of the execution endpoints."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, computed_field
+from pydantic import AliasChoices, Field, StringConstraints, computed_field
 
 from watcher_server.common.schemas import (
     Count,
@@ -14,6 +14,9 @@ from watcher_server.common.schemas import (
     UTCDatetime,
     Watermark,
 )
+from watcher_server.models.executions import IDEMPOTENCY_KEY_LENGTH
+
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=IDEMPOTENCY_KEY_LENGTH)]
 
 
 class ExecutionStart(RequestModel):
@@ -36,6 +39,11 @@ class ExecutionStart(RequestModel):
         "pipeline's watermark becomes this value when the run succeeds.",
     )
     execution_metadata: Metadata | None = None
+    idempotency_key: IdempotencyKey | None = Field(
+        default=None,
+        description="Makes a retried start return the run it created (also the Idempotency-Key "
+        "header).",
+    )
 
 
 class ExecutionEnd(RequestModel):

@@ -9,6 +9,7 @@ from watcher_server.db import Database
 from watcher_server.errors import Conflict, InvalidInput, NotFound
 from watcher_server.executions import repository as repo
 from watcher_server.executions.schemas import ExecutionEnd, ExecutionStart, ExecutionTreeOut
+from watcher_server.pipelines.service import config_digest
 
 DML_COLUMNS = {
     "inserts": "last_target_insert",
@@ -16,11 +17,31 @@ DML_COLUMNS = {
     "soft_deletes": "last_target_soft_delete",
 }
 _COUNTS = ("inserts", "updates", "soft_deletes", "total_rows")
+AUTO_KEY_PREFIX = "auto:"
 
 
-async def start_execution(db: Database, data: ExecutionStart, now: datetime) -> int:
-    """Record a run as started; its id is what the caller ends it with."""
+def start_key(data: ExecutionStart, header_key: str | None) -> str | None:
+    """The idempotency key of a start call.
+
+    An explicit key (header or body) always identifies the run. Without one, a start that gives
+    its own start_date is keyed by its whole body: a client retrying after a timeout or a 5xx
+    resends the identical body, and must get the run it already created, not a second one.
+    The automatic key is released when the run ends, so a later identical start is a new run.
+    """
+    if header_key or data.idempotency_key:
+        return header_key or data.idempotency_key
+    if data.start_date is None:
+        return None
+    body = data.model_dump(mode="json", exclude={"idempotency_key"})
+    return AUTO_KEY_PREFIX + config_digest(body)
+
+
+async def start_execution(
+    db: Database, data: ExecutionStart, now: datetime, idempotency_key: str | None = None
+) -> tuple[int, bool]:
+    """Record a run as started; answers its id and whether an earlier identical call made it."""
     start = data.start_date or now
+    key = start_key(data, idempotency_key)
     values = {
         "pipeline_id": data.pipeline_id,
         "parent_id": data.parent_id,
@@ -29,16 +50,19 @@ async def start_execution(db: Database, data: ExecutionStart, now: datetime) -> 
         "hour_recorded": start.hour,
         "full_load": data.full_load,
         "execution_metadata": data.execution_metadata,
+        "idempotency_key": key,
     }
     async with db.transaction() as conn:
         execution_id = await repo.insert_execution(
             conn, values, data.watermark, data.next_watermark
         )
         if execution_id is not None:
-            return execution_id
+            return execution_id, False
         if not await repo.pipeline_exists(conn, data.pipeline_id):
             raise NotFound(f"pipeline {data.pipeline_id} not found")
-        raise NotFound(f"parent execution {data.parent_id} not found")
+        if data.parent_id is not None and not await repo.execution_exists(conn, data.parent_id):
+            raise NotFound(f"parent execution {data.parent_id} not found")
+        return await repo.find_by_idempotency_key(conn, data.pipeline_id, key), True
 
 
 async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None:
@@ -85,6 +109,8 @@ def _outcome(run: Row[Any], data: ExecutionEnd, end: datetime, succeeded: bool) 
         else None,
     }
     values.update({count: getattr(data, count) for count in _COUNTS})
+    if run.idempotency_key and run.idempotency_key.startswith(AUTO_KEY_PREFIX):
+        values["idempotency_key"] = None
     if data.execution_metadata is not None:
         values["execution_metadata"] = {**(run.execution_metadata or {}), **data.execution_metadata}
     return values

@@ -20,6 +20,8 @@ from watcher_server.db.types import BigId, JSONDocument, UTCDateTime
 from watcher_server.models.base import Base
 from watcher_server.models.pipelines import WATERMARK_LENGTH
 
+IDEMPOTENCY_KEY_LENGTH = 255
+
 
 class PipelineExecution(Base):
     __tablename__ = "pipeline_execution"
@@ -31,6 +33,13 @@ class PipelineExecution(Base):
         # Sweeps over runs that started or ended in a window (timeliness, cleanup).
         Index("ix_pipeline_execution_start_date", "start_date"),
         Index("ix_pipeline_execution_parent_id", "parent_id"),
+        # A retried start (same key) finds the run it already created instead of adding one.
+        Index(
+            "ux_pipeline_execution_pipeline_id_idempotency_key",
+            "pipeline_id",
+            "idempotency_key",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -54,3 +63,4 @@ class PipelineExecution(Base):
     next_watermark: Mapped[str | None] = mapped_column(String(WATERMARK_LENGTH))
     execution_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     anomaly_flags: Mapped[dict[str, bool] | None] = mapped_column(JSONDocument)
+    idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH))

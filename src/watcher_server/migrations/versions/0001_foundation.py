@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("next_watermark", sa.String(255), nullable=True),
         sa.Column("execution_metadata", json_document, nullable=True),
         sa.Column("anomaly_flags", json_document, nullable=True),
+        sa.Column("idempotency_key", sa.String(255), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_pipeline_execution"),
         sa.ForeignKeyConstraint(
             ["parent_id"],
@@ -128,6 +129,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_pipeline_execution_start_date", "pipeline_execution", ["start_date"])
     op.create_index("ix_pipeline_execution_parent_id", "pipeline_execution", ["parent_id"])
+    op.create_index(
+        "ux_pipeline_execution_pipeline_id_idempotency_key",
+        "pipeline_execution",
+        ["pipeline_id", "idempotency_key"],
+        unique=True,
+    )
 
 
 def downgrade() -> None:
