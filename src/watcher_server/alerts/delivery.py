@@ -43,10 +43,15 @@ async def deliver_alerts(context: JobContext) -> int:
     by_channel: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in claimed:
         by_channel[row.channel].append(row)
-    sent = await asyncio.gather(
-        *(_send_in_order(context, channels[name], rows) for name, rows in by_channel.items())
+    # Channels are sent to side by side; each finishes its batch even if another one fails.
+    outcomes = await asyncio.gather(
+        *(_send_in_order(context, channels[name], rows) for name, rows in by_channel.items()),
+        return_exceptions=True,
     )
-    return sum(sent)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return sum(outcome for outcome in outcomes if isinstance(outcome, int))
 
 
 def _lease(context: JobContext) -> timedelta:

@@ -121,6 +121,7 @@ class JobRunner:
                 try:
                     await self._record(job, outcome)
                     last_recorded, last_error = outcome.finished_at, outcome.error
+                    self._clear_error(f"{job.name} state")
                 except Exception as exc:
                     self._log_error(f"{job.name} state", exc)
             await asyncio.sleep(0 if worked > 0 else job.every_seconds)

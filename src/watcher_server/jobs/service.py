@@ -26,22 +26,24 @@ async def job_health(
 
 
 def _health(job: Job, state: Row[Any] | None, now: datetime, runs_here: bool) -> JobHealthOut:
-    cron = isinstance(job, CronJob)
-    next_run = None
-    if cron and state is not None and state.last_fire_at is not None:
-        next_run = next_fire(str(job.schedule), state.last_fire_at)
-    if state is None:
-        late = not runs_here
-    elif cron:
+    if isinstance(job, CronJob):
+        kind, schedule, every = "cron", job.schedule, None
+        next_run = (
+            next_fire(str(job.schedule), state.last_fire_at)
+            if state is not None and state.last_fire_at is not None
+            else None
+        )
         late = next_run is not None and now > next_run + LATE_AFTER
     else:
-        seen = state.last_finished_at or state.last_started_at
-        late = seen is None or now - seen > max(LATE_AFTER, 10 * _every(job))
+        kind, schedule, every, next_run = "poll", None, job.every_seconds, None
+        seen = state.last_finished_at or state.last_started_at if state is not None else None
+        allowed = max(LATE_AFTER, timedelta(seconds=10 * job.every_seconds))
+        late = seen is None or now - seen > allowed
     return JobHealthOut(
         name=job.name,
-        kind="cron" if cron else "poll",
-        schedule=job.schedule if isinstance(job, CronJob) else None,
-        every_seconds=None if isinstance(job, CronJob) else job.every_seconds,
+        kind=kind,
+        schedule=schedule,
+        every_seconds=every,
         last_fire_at=state.last_fire_at if state else None,
         last_started_at=state.last_started_at if state else None,
         last_finished_at=state.last_finished_at if state else None,
@@ -49,9 +51,6 @@ def _health(job: Job, state: Row[Any] | None, now: datetime, runs_here: bool) ->
         last_error=state.last_error if state else None,
         last_result=state.last_result if state else None,
         next_run_at=next_run,
-        late=late,
+        # No state at all: never started, which is only expected while this process starts.
+        late=not runs_here if state is None else late,
     )
-
-
-def _every(job: Job) -> timedelta:
-    return timedelta(seconds=getattr(job, "every_seconds", 0))
