@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Row, Select, and_, case, cast, select, update
+from sqlalchemy import BigInteger, Row, Select, and_, case, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from watcher_server.db.intervals import seconds_before
 from watcher_server.db.upsert import insert_many_if_absent
 from watcher_server.models import (
     FreshnessPipelineLog,
@@ -68,6 +69,26 @@ def _threshold_columns(check: Check) -> list[ColumnElement[Any]]:
     ]
 
 
+def _shortest_threshold_seconds(check: Check) -> ColumnElement[int]:
+    """The fewest seconds the applicable threshold can last (a month is at least 28 days)."""
+    own = _own_pair_complete(check)
+    number = case((own, pipelines.c[f"{check}_number"]), else_=pipeline_types.c[f"{check}_number"])
+    datepart = case(
+        (own, pipelines.c[f"{check}_datepart"]), else_=pipeline_types.c[f"{check}_datepart"]
+    )
+    shortest = case(*((datepart == unit, seconds) for unit, seconds in SHORTEST_SECONDS.items()))
+    return cast(number, BigInteger) * shortest
+
+
+def _latest_start_that_can_be_late(check: Check, now: datetime) -> ColumnElement[datetime]:
+    """A threshold counted from a later time cannot have passed by `now`.
+
+    Used to leave out, in SQL, what is certainly on time; the exact calendar check is done in
+    Python on the rest. One second of slack covers SQLite's millisecond rounding.
+    """
+    return seconds_before(now, _shortest_threshold_seconds(check) - 1)
+
+
 def _with_types(statement: Select[Any]) -> Select[Any]:
     return statement.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
 
@@ -97,31 +118,25 @@ def _execution_candidates() -> Select[Any]:
     )
 
 
-def stream_running_executions(conn: AsyncConnection) -> AsyncIterator[Row[Any]]:
-    """Every run still going of a checked pipeline, however long ago it started."""
+def stream_running_executions(conn: AsyncConnection, now: datetime) -> AsyncIterator[Row[Any]]:
+    """Runs still going of checked pipelines, however long ago they started, that may be
+    past their deadline."""
     statement = _execution_candidates().where(
-        executions.c.end_date.is_(None), _checked_pipelines("timeliness")
+        executions.c.end_date.is_(None),
+        _checked_pipelines("timeliness"),
+        executions.c.start_date <= _latest_start_that_can_be_late("timeliness", now),
     )
     return _stream(conn, statement.order_by(executions.c.id))
 
 
 def stream_late_finishes(conn: AsyncConnection, since: datetime) -> AsyncIterator[Row[Any]]:
-    """Successful runs that ended at or after `since` and may have taken longer than allowed.
-
-    The duration is compared with the shortest the threshold can be (a month is at least 28
-    days), so every late run is read; the exact calendar check happens in Python.
-    """
-    own = _own_pair_complete("timeliness")
-    number = case((own, pipelines.c.timeliness_number), else_=pipeline_types.c.timeliness_number)
-    datepart = case(
-        (own, pipelines.c.timeliness_datepart), else_=pipeline_types.c.timeliness_datepart
-    )
-    shortest = case(*((datepart == unit, seconds) for unit, seconds in SHORTEST_SECONDS.items()))
+    """Successful runs that ended at or after `since` and may have taken longer than allowed
+    (their duration is at least the shortest their threshold can be)."""
     statement = _execution_candidates().where(
         executions.c.end_date >= since,
         executions.c.completed_successfully.is_(True),
         _checked_pipelines("timeliness"),
-        executions.c.duration_seconds >= cast(number, BigInteger) * shortest,
+        executions.c.duration_seconds >= _shortest_threshold_seconds("timeliness"),
     )
     return _stream(conn, statement.order_by(executions.c.id))
 
@@ -155,8 +170,9 @@ async def insert_timeliness_logs(
     return {row.pipeline_execution_id for row in inserted}
 
 
-def stream_freshness_candidates(conn: AsyncConnection) -> AsyncIterator[Row[Any]]:
-    """Every checked pipeline with its DML times and its open stale episode, if any."""
+def stream_freshness_candidates(conn: AsyncConnection, now: datetime) -> AsyncIterator[Row[Any]]:
+    """Checked pipelines that may be stale, and those with an open stale episode, with their
+    DML times and that episode."""
     columns = [
         pipelines.c.id,
         pipelines.c.name,
@@ -175,8 +191,25 @@ def stream_freshness_candidates(conn: AsyncConnection) -> AsyncIterator[Row[Any]
             freshness_logs.c.pipeline_id == pipelines.c.id, freshness_logs.c.resolved_at.is_(None)
         ),
     )
-    statement = statement.where(_checked_pipelines("freshness"))
+    statement = statement.where(
+        _checked_pipelines("freshness"),
+        or_(_may_be_stale(now), freshness_logs.c.id.is_not(None)),
+    )
     return _stream(conn, statement.order_by(pipelines.c.id, freshness_logs.c.id.desc()))
+
+
+def _may_be_stale(now: datetime) -> ColumnElement[bool]:
+    """No load (or, never loaded, no creation) later than the latest time that can be stale."""
+    latest = _latest_start_that_can_be_late("freshness", now)
+    loads = (
+        pipelines.c.last_target_insert,
+        pipelines.c.last_target_update,
+        pipelines.c.last_target_soft_delete,
+    )
+    return and_(
+        *(or_(load.is_(None), load <= latest) for load in loads),
+        or_(func.coalesce(*loads).is_not(None), pipelines.c.created_at <= latest),
+    )
 
 
 async def close_open_episodes(

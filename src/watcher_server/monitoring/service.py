@@ -46,7 +46,10 @@ async def check_timeliness(db: Database, now: datetime, lookback_minutes: int) -
 async def _overdue_executions(
     conn: AsyncConnection, now: datetime, since: datetime
 ) -> AsyncIterator[OverdueExecution]:
-    for rows in (repo.stream_running_executions(conn), repo.stream_late_finishes(conn, since)):
+    for rows in (
+        repo.stream_running_executions(conn, now),
+        repo.stream_late_finishes(conn, since),
+    ):
         async for row in rows:
             finding = _overdue(row, now)
             if finding is not None:
@@ -85,7 +88,7 @@ async def check_freshness(db: Database, now: datetime) -> FreshnessReport:
         stale: list[StalePipeline] = []
         recovered: list[FreshAgain] = []
         superseded: list[int] = []
-        async for row in _one_row_per_pipeline(repo.stream_freshness_candidates(conn)):
+        async for row in _one_row_per_pipeline(repo.stream_freshness_candidates(conn, now)):
             _judge_freshness(row, now, stale, recovered, superseded)
         await repo.close_open_episodes(conn, superseded, now)
         await repo.resolve_episodes(conn, [finding.episode_id for finding in recovered], now)
