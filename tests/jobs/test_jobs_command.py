@@ -52,4 +52,3 @@ def test_jobs_run_delivers_alerts_and_stops_on_sigterm(tmp_path: Path) -> None:
 
     [received] = receiver.accepted
     assert received.json["id"] == alert_id
-
