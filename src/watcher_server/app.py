@@ -64,7 +64,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
-    app.state.jobs = runner
     install_error_handlers(app)
     for router in (
         system_router,

@@ -1,6 +1,7 @@
 """The timeliness and freshness checks: find, log once per episode, alert in the same commit."""
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,20 +86,16 @@ async def check_freshness(db: Database, now: datetime) -> FreshnessReport:
     announce the pipelines that are fresh again."""
     async with db.transaction() as conn:
         await lock_for_transaction(conn, FRESHNESS_LOCK)
-        stale: list[StalePipeline] = []
-        recovered: list[FreshAgain] = []
-        superseded: list[int] = []
+        found = _FreshnessFindings()
         async for row in _one_row_per_pipeline(repo.stream_freshness_candidates(conn, now)):
-            _judge_freshness(row, now, stale, recovered, superseded)
-        await repo.close_open_episodes(conn, superseded, now)
-        await repo.resolve_episodes(conn, [finding.episode_id for finding in recovered], now)
-        logged = await repo.insert_freshness_episodes(
-            conn, [finding for finding in stale if finding.new], now
-        )
-        drafts = [messages.stale_alert(s) for s in stale if s.new and s.pipeline_id in logged]
-        drafts += [messages.fresh_again_alert(finding) for finding in recovered]
+            found.judge(row, now)
+        await repo.close_open_episodes(conn, found.superseded, now)
+        await repo.resolve_episodes(conn, [fresh.episode_id for fresh in found.recovered], now)
+        logged = await repo.insert_freshness_episodes(conn, found.new_episodes, now)
+        drafts = [messages.stale_alert(s) for s in found.new_episodes if s.pipeline_id in logged]
+        drafts += [messages.fresh_again_alert(fresh) for fresh in found.recovered]
         await enqueue_alerts(conn, drafts, now)
-    return FreshnessReport.from_findings(stale, logged, recovered, now)
+    return FreshnessReport.from_findings(found.stale, logged, found.recovered, now)
 
 
 async def _one_row_per_pipeline(rows: AsyncIterator[Row[Any]]) -> AsyncIterator[Row[Any]]:
@@ -110,34 +107,39 @@ async def _one_row_per_pipeline(rows: AsyncIterator[Row[Any]]) -> AsyncIterator[
             yield row
 
 
-def _judge_freshness(
-    row: Row[Any],
-    now: datetime,
-    stale: list[StalePipeline],
-    recovered: list[FreshAgain],
-    superseded: list[int],
-) -> None:
-    threshold = _threshold(row)
-    if threshold is None:
-        return
-    loaded = last_dml(row.last_target_insert, row.last_target_update, row.last_target_soft_delete)
-    measured_from = loaded if loaded is not None else row.created_at
-    deadline = stale_since(measured_from, threshold, now)
-    has_open = row.open_episode_id is not None
-    if deadline is None:
-        if has_open:
-            recovered.append(
-                FreshAgain(row.open_episode_id, row.id, row.name, loaded, row.open_deadline_at)
-            )
-        return
-    same_episode = has_open and row.open_measured_from == measured_from
-    if has_open and not same_episode:
-        superseded.append(row.id)  # loaded since, but stale again: a new episode
-    stale.append(
-        StalePipeline(
-            row.id, row.name, loaded, measured_from, deadline, threshold, not same_episode
+@dataclass
+class _FreshnessFindings:
+    stale: list[StalePipeline] = field(default_factory=list)
+    recovered: list[FreshAgain] = field(default_factory=list)
+    # Pipelines whose open episode ends because a newer one starts (loaded, then stale again).
+    superseded: list[int] = field(default_factory=list)
+
+    @property
+    def new_episodes(self) -> list[StalePipeline]:
+        return [finding for finding in self.stale if finding.new]
+
+    def judge(self, row: Row[Any], now: datetime) -> None:
+        """Classify one pipeline: stale (in a known or a new episode), fresh again, or fine."""
+        threshold = _threshold(row)
+        if threshold is None:
+            return
+        loads = (row.last_target_insert, row.last_target_update, row.last_target_soft_delete)
+        loaded = last_dml(*loads)
+        measured_from = loaded if loaded is not None else row.created_at
+        deadline = stale_since(measured_from, threshold, now)
+        has_open = row.open_episode_id is not None
+        if deadline is None:
+            if has_open:
+                self.recovered.append(
+                    FreshAgain(row.open_episode_id, row.id, row.name, loaded, row.open_deadline_at)
+                )
+            return
+        known = has_open and row.open_measured_from == measured_from
+        if has_open and not known:
+            self.superseded.append(row.id)
+        self.stale.append(
+            StalePipeline(row.id, row.name, loaded, measured_from, deadline, threshold, not known)
         )
-    )
 
 
 def _threshold(row: Row[Any]) -> Threshold | None:
