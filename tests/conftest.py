@@ -59,7 +59,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, database_url=database_url)
+    # Background jobs are tested on their own (tests/jobs, tests/alerts), with their own apps.
+    return Settings(_env_file=None, database_url=database_url, watcher_background_jobs=False)
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,13 @@ def test_upgrade_downgrade_upgrade(tmp_path) -> None:
         migrate.upgrade(url)
         assert migrate.current_revision(url) == migrate.head_revision()
         assert {"pipeline_type", "pipeline", "pipeline_execution"} <= table_names(url)
+        assert {
+            "timeliness_pipeline_execution_log",
+            "freshness_pipeline_log",
+            "alert",
+            "alert_delivery",
+            "job_state",
+        } <= table_names(url)
 
         migrate.downgrade(url, "base")
         assert migrate.current_revision(url) is None

@@ -8,10 +8,14 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from watcher_server import __version__
+from watcher_server.alerts.router import router as alerts_router
 from watcher_server.clock import Clock, utcnow
 from watcher_server.db import Database
 from watcher_server.errors import install_error_handlers
 from watcher_server.executions.router import router as executions_router
+from watcher_server.jobs.registry import build_jobs
+from watcher_server.jobs.runner import JobRunner
+from watcher_server.monitoring.router import router as monitoring_router
 from watcher_server.pipelines.router import router as pipelines_router
 from watcher_server.settings import Settings
 from watcher_server.system.router import router as system_router
@@ -27,15 +31,28 @@ Errors are JSON: `detail` (FastAPI's shape), `message` (readable) and `code`.
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
-    """Build the app. The database engine opens connections lazily, on first use."""
+    """Build the app. The database engine opens connections lazily, on first use.
+
+    With `watcher_background_jobs` (the default) the scheduled checks and the alert delivery
+    run inside the app, from start-up to shutdown.
+    """
     database = Database(settings.database_url, pool_size=settings.database_pool_size)
+    runner = (
+        JobRunner(build_jobs(settings), database, settings, clock)
+        if settings.watcher_background_jobs
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         logger.info("Watcher %s serving on %s", __version__, database.dialect)
+        if runner is not None:
+            await runner.start()
         try:
             yield
         finally:
+            if runner is not None:
+                await runner.stop()
             await database.dispose()
 
     app = FastAPIOffline(
@@ -48,6 +65,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     app.state.database = database
     app.state.clock = clock
     install_error_handlers(app)
-    for router in (system_router, pipelines_router, executions_router):
+    for router in (
+        system_router,
+        pipelines_router,
+        executions_router,
+        monitoring_router,
+        alerts_router,
+    ):
         app.include_router(router)
     return app

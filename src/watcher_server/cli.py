@@ -1,5 +1,6 @@
 """The `watcher` command: serve the API, migrate the database, print the version."""
 
+import asyncio
 import logging
 import sys
 from typing import Annotated
@@ -12,6 +13,10 @@ from watcher_server.settings import Settings, SettingsError, load_settings
 app = typer.Typer(help="Watcher: metadata for your data pipelines.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+jobs_app = typer.Typer(
+    help="Background jobs: scheduled checks, alert delivery.", no_args_is_help=True
+)
+app.add_typer(jobs_app, name="jobs")
 
 
 def _settings() -> Settings:
@@ -35,10 +40,37 @@ def serve(
     import uvicorn
 
     from watcher_server.app import create_app
-    from watcher_server.db import migrate
 
     settings = _settings()
     _configure_logging(settings.log_level)
+    _require_migrated(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@jobs_app.command("run")
+def run_jobs() -> None:
+    """Run the scheduled checks and the alert delivery in this process, without the HTTP API.
+
+    For deployments that set WATCHER_BACKGROUND_JOBS=false on their API processes. Stops on
+    Ctrl-C or SIGTERM.
+    """
+    from watcher_server.jobs.standalone import run_until_stopped
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    _require_migrated(settings)
+    asyncio.run(run_until_stopped(settings))
+
+
+def _require_migrated(settings: Settings) -> None:
+    from watcher_server.db import migrate
+
     current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
     if current != head:
         typer.echo(
@@ -47,13 +79,6 @@ def serve(
             err=True,
         )
         raise typer.Exit(1)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
 
 
 @db_app.command()

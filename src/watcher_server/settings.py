@@ -7,7 +7,7 @@ import os
 from typing import Literal
 
 from croniter import croniter
-from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -20,6 +20,7 @@ from watcher_server.db.url import normalize_database_url
 
 EnvState = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+MAX_LOOKBACK_MINUTES = 366 * 24 * 60
 
 
 class Settings(BaseSettings):
@@ -38,9 +39,20 @@ class Settings(BaseSettings):
     # load_lineage of new pipelines. etl-watcher-sdk 0.1.43 crashes on its first sync of a
     # pipeline that declares no lineage when this is true; see .env.example.
     watcher_default_load_lineage: bool = True
-    watcher_timeliness_check_lookback_minutes: int = Field(default=60, ge=5)
-    watcher_timeliness_check_schedule: str = "*/15 * * * *"
-    watcher_freshness_check_schedule: str = "0 * * * *"
+    watcher_timeliness_check_lookback_minutes: int = Field(
+        default=60, ge=5, le=MAX_LOOKBACK_MINUTES
+    )
+    # Five-field cron (UTC); empty turns the scheduled check off.
+    watcher_timeliness_check_schedule: str | None = "*/15 * * * *"
+    watcher_freshness_check_schedule: str | None = "0 * * * *"
+    # The scheduler and the alert delivery loop run inside `watcher serve` unless this is false
+    # (then run them with `watcher jobs run`).
+    watcher_background_jobs: bool = True
+    watcher_alert_webhook_url: AnyHttpUrl | None = None
+    watcher_alert_webhook_secret: SecretStr | None = None
+    watcher_alert_poll_seconds: float = Field(default=2.0, ge=0.05, le=60)
+    watcher_alert_retry_max_seconds: float = Field(default=60.0, ge=0.1, le=3600)
+    watcher_alert_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Accepted so existing deployments keep starting; Watcher has no Celery or Redis to watch.
     watcher_celery_queue_health_check_schedule: str | None = None
     redis_url: str | None = None
@@ -68,10 +80,17 @@ class Settings(BaseSettings):
         normalize_database_url(value)  # raises ValueError with the reason
         return value
 
+    @field_validator(
+        "watcher_timeliness_check_schedule", "watcher_freshness_check_schedule", mode="before"
+    )
+    @classmethod
+    def _blank_schedule_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("watcher_timeliness_check_schedule", "watcher_freshness_check_schedule")
     @classmethod
-    def _check_cron(cls, value: str) -> str:
-        if not croniter.is_valid(value):
+    def _check_cron(cls, value: str | None) -> str | None:
+        if value is not None and not croniter.is_valid(value):
             raise ValueError(f"{value!r} is not a five-field cron expression")
         return value
 

@@ -1,10 +1,12 @@
 """Insert-if-absent, the one statement get-or-create needs to be race free."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -29,3 +31,23 @@ async def insert_if_absent(
         .returning(table.c.id)
     )
     return (await conn.execute(statement)).scalar_one_or_none()
+
+
+async def insert_many_if_absent(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    unique_on: list[str],
+    returning: Sequence[ColumnElement[Any]] = (),
+) -> list[Row[Any]]:
+    """Insert every row that does not clash with an existing one on `unique_on`.
+
+    Answers the `returning` columns of the rows this call inserted (none when not asked).
+    """
+    if not rows:
+        return []
+    statement = _INSERTS[conn.dialect.name](table).on_conflict_do_nothing(index_elements=unique_on)
+    if not returning:
+        await conn.execute(statement, list(rows))
+        return []
+    return list(await conn.execute(statement.returning(*returning), list(rows)))

@@ -1,7 +1,21 @@
 """Every table, in one place, so that Alembic and the repositories see the same schema."""
 
+from watcher_server.models.alerts import Alert, AlertDelivery
 from watcher_server.models.base import Base, DatePart
 from watcher_server.models.executions import PipelineExecution
+from watcher_server.models.jobs import JobState
+from watcher_server.models.monitoring import FreshnessPipelineLog, TimelinessPipelineExecutionLog
 from watcher_server.models.pipelines import Pipeline, PipelineType
 
-__all__ = ["Base", "DatePart", "Pipeline", "PipelineExecution", "PipelineType"]
+__all__ = [
+    "Alert",
+    "AlertDelivery",
+    "Base",
+    "DatePart",
+    "FreshnessPipelineLog",
+    "JobState",
+    "Pipeline",
+    "PipelineExecution",
+    "PipelineType",
+    "TimelinessPipelineExecutionLog",
+]

@@ -1,0 +1,54 @@
+"""`watcher jobs run`, run as a deployment runs it: a process of its own, stopped by SIGTERM."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import fresh_database
+from tests.receiver import AlertReceiver
+from watcher_server.alerts.outbox import AlertDraft, AlertLevel, enqueue_alert
+from watcher_server.clock import utcnow
+from watcher_server.db import Database, migrate
+
+WATCHER = [sys.executable, "-m", "watcher_server"]
+
+
+async def _raise_alert(url: str) -> int:
+    database = Database(url)
+    try:
+        async with database.transaction() as conn:
+            draft = AlertDraft("test.cli", AlertLevel.INFO, "From the API", "hello")
+            return await enqueue_alert(conn, draft, utcnow())
+    finally:
+        await database.dispose()
+
+
+def test_jobs_run_delivers_alerts_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with fresh_database(tmp_path) as url, AlertReceiver() as receiver:
+        migrate.upgrade(url)
+        alert_id = asyncio.run(_raise_alert(url))  # written by an API process without jobs
+        environment = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "WATCHER_ALERT_WEBHOOK_URL": f"{receiver.url}/hook",
+            "WATCHER_ALERT_POLL_SECONDS": "0.1",
+        }
+        jobs = subprocess.Popen([*WATCHER, "jobs", "run"], env=environment, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while not receiver.accepted and time.monotonic() < deadline:
+                assert jobs.poll() is None, jobs.stderr.read().decode() if jobs.stderr else ""
+                time.sleep(0.05)
+            jobs.send_signal(signal.SIGTERM)
+            assert jobs.wait(timeout=15) == 0
+        finally:
+            if jobs.poll() is None:
+                jobs.kill()
+                jobs.wait()
+
+    [received] = receiver.accepted
+    assert received.json["id"] == alert_id
