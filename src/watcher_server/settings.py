@@ -31,7 +31,7 @@ class Settings(BaseSettings):
 
     env_state: EnvState | None = None
     database_url: str = "sqlite:///watcher.db"
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     slack_webhook_url: AnyHttpUrl | None = None
     log_level: LogLevel = "INFO"
     watcher_auto_create_anomaly_detection_rules: bool = False

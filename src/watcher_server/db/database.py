@@ -15,7 +15,7 @@ from watcher_server.db.url import parse_database_url
 class Database:
     """One engine per process; `transaction()` is the only way work reaches the database."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = parse_database_url(url)
         self.engine: AsyncEngine = _create_engine(self.url.render_as_string(False), pool_size, echo)
 
@@ -41,11 +41,14 @@ class Database:
 def _create_engine(url: str, pool_size: int, echo: bool) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url, echo)
+    # Connections are opened as needed and then kept: no overflow, because an overflow
+    # connection is closed as soon as it is returned, and under steady load reconnecting
+    # (TLS negotiation, codec set-up, re-preparing statements) cost more than the requests.
     return create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_timeout=10,
         pool_recycle=3600,
     )
