@@ -30,7 +30,9 @@ async def start_execution(db: Database, data: ExecutionStart, now: datetime) -> 
         "full_load": data.full_load,
         "execution_metadata": data.execution_metadata,
     }
-    async with db.transaction() as conn:
+    # One INSERT … SELECT is the whole unit of work (the reads after it only explain a
+    # refusal), so it needs no BEGIN/COMMIT around it.
+    async with db.autocommit() as conn:
         execution_id = await repo.insert_execution(
             conn, values, data.watermark, data.next_watermark
         )
