@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     watcher_celery_queue_health_check_schedule: str | None = None
     redis_url: str | None = None
     profiling_enabled: bool = False
+    # Turns on FastAPI's native OpenTelemetry instrumentation (off: it costs per request).
     open_telemetry_flag: bool = False
     open_telemetry_trace_endpoint: str | None = None
     open_telemetry_log_endpoint: str | None = None
