@@ -11,6 +11,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from watcher_server.db.url import parse_database_url
 
+try:
+    from sqlalchemy.util import await_
+except ImportError:  # SQLAlchemy 2.0 names it await_only
+    from sqlalchemy.util import await_only as await_
+
 
 class Database:
     """One engine per process; `transaction()` is the only way work reaches the database."""
@@ -77,8 +82,17 @@ def _create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
     # SQLite has a single writer. One pooled connection serialises this process's transactions,
     # and BEGIN IMMEDIATE takes the write lock up front so that another process (the CLI, a
     # separate job runner) waits on busy_timeout instead of failing half-way through.
+    # Every driver call is a trip to aiosqlite's thread and back through the event loop, and
+    # this connection is the one writer, so each trip lengthens the section all requests
+    # queue for. No reset-on-return rollback: a Connection ends its own transaction on close.
     engine = create_async_engine(
-        url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=30, connect_args={"timeout": 30}
+        url,
+        echo=echo,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=30,
+        pool_reset_on_return=None,
+        connect_args={"timeout": 30},
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -96,6 +110,8 @@ def _create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: one trip, where exec_driver_sql opens, runs and closes a
+        # cursor in three.
+        await_(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))
 
     return engine
