@@ -14,6 +14,7 @@ if __name__ == "__main__":
 
 from bench.harness import data
 from bench.harness import load as workloads
+from bench.harness.background import in_background
 from bench.harness.compare import Cell, Comparison, Target
 from bench.harness.context import Context, Options, main
 from bench.harness.data import Dataset
@@ -32,6 +33,7 @@ __all__ = [
     "Target",
     "Workload",
     "data",
+    "in_background",
     "main",
     "median",
     "percentile",

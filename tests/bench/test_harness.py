@@ -83,3 +83,17 @@ def test_an_end_workload_walks_its_range_and_counts_wraps() -> None:
     ids = [json.loads(requests.next().split(b"\r\n\r\n")[1])["id"] for _ in range(3)]
     assert ids == [5, 6, 5]
     assert requests.wrapped == 1
+
+
+def test_a_background_job_runs_beside_the_block_and_its_error_is_raised() -> None:
+    from bench.harness import in_background
+
+    with in_background(lambda: 7) as future:
+        pass
+    assert future.result() == 7
+
+    def broken() -> None:
+        raise RuntimeError("cleanup failed")
+
+    with pytest.raises(RuntimeError, match="cleanup failed"), in_background(broken):
+        pass
