@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format lock clean
+.PHONY: install run test lint format lock clean bench bench-smoke wrk
 
 install: $(STAMP)
 
@@ -27,16 +27,31 @@ test: install lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 format: install
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+## Every benchmark, ratios to the reference app in the same run (about 25 minutes; see
+## docs/benchmarks.md). PostgreSQL from BENCH_POSTGRES_URL; flags in BENCH_ARGS, e.g.
+## BENCH_ARGS="--only core --seconds 5".
+bench: install wrk
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## A tiny run of every scenario that only checks the harness works (well under a minute).
+bench-smoke: install
+	$(BIN)/python -m bench --smoke $(BENCH_ARGS)
+
+wrk:
+	@command -v wrk >/dev/null || apt-get install -y -q wrk || \
+		(apt-get update -q && apt-get install -y -q wrk) || \
+		{ echo "error: the benchmarks need wrk; install it with: apt-get install -y wrk" >&2; exit 1; }
 
 lock: install
 	$(BIN)/python -m pip freeze --exclude-editable > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis bench/results

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     env_state: EnvState | None = None
     database_url: str = "sqlite:///watcher.db"
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     slack_webhook_url: AnyHttpUrl | None = None
     log_level: LogLevel = "INFO"
     watcher_auto_create_anomaly_detection_rules: bool = False
@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     watcher_celery_queue_health_check_schedule: str | None = None
     redis_url: str | None = None
     profiling_enabled: bool = False
+    # Turns on FastAPI's native OpenTelemetry instrumentation (off: it costs per request).
     open_telemetry_flag: bool = False
     open_telemetry_trace_endpoint: str | None = None
     open_telemetry_log_endpoint: str | None = None

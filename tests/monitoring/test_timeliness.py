@@ -161,7 +161,10 @@ async def test_months_are_calendar_months(
     assert list(items_of(await check(http), pipeline_id)) == []
 
     clock.now = datetime(2026, 2, 28, 10, 1, tzinfo=UTC)
-    finished = await start_run(http, pipeline_id, start_date=iso(start))
+    # Same start time as the running one: a key tells Watcher it is another run, not a retry.
+    finished = await start_run(
+        http, pipeline_id, start_date=iso(start), idempotency_key=f"second {unique}"
+    )
     ended = await end_run(
         http, finished, end_date=iso(datetime(2026, 2, 28, 10, 0, 30, tzinfo=UTC))
     )

@@ -119,10 +119,14 @@ class ThresholdFields(RequestModel):
 class Page:
     """`limit`/`offset` query parameters of every list endpoint."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=10_000, description="Rows to return.")] = 1000,
-        offset: Annotated[int, Query(ge=0, le=MAX_BIGINT, description="Rows to skip.")] = 0,
-    ) -> None:
+    def __init__(self, limit: int, offset: int) -> None:
         self.limit = limit
         self.offset = offset
+
+
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Rows to return.")] = 1000,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT, description="Rows to skip.")] = 0,
+) -> Page:
+    """The dependency that reads them (async: FastAPI would run a class in a worker thread)."""
+    return Page(limit, offset)

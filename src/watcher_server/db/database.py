@@ -11,13 +11,20 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from watcher_server.db.url import parse_database_url
 
+try:
+    from sqlalchemy.util import await_
+except ImportError:  # SQLAlchemy 2.0 names it await_only
+    from sqlalchemy.util import await_only as await_
+
 
 class Database:
     """One engine per process; `transaction()` is the only way work reaches the database."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = parse_database_url(url)
         self.engine: AsyncEngine = _create_engine(self.url.render_as_string(False), pool_size, echo)
+        # The same pool, with each statement committing on its own.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -27,6 +34,23 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside one transaction, committed when the block exits without error."""
         async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection on which each statement commits on its own: for a unit of work that
+        is one statement (atomic by itself), or reads whose answer no later write depends on.
+
+        On PostgreSQL this saves the BEGIN and COMMIT round trips of `transaction()`, which on
+        the hot paths cost as much as the statement itself. Never use it for work that must
+        write twice or not at all. SQLite has no round trips to save and keeps its write-lock
+        discipline, so there this is `transaction()`.
+        """
+        if self.dialect == "sqlite":
+            async with self.transaction() as conn:
+                yield conn
+            return
+        async with self._autocommit.connect() as conn:
             yield conn
 
     async def ping(self) -> None:
@@ -41,11 +65,14 @@ class Database:
 def _create_engine(url: str, pool_size: int, echo: bool) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url, echo)
+    # Connections are opened as needed and then kept: no overflow, because an overflow
+    # connection is closed as soon as it is returned, and under steady load reconnecting
+    # (TLS negotiation, codec set-up, re-preparing statements) cost more than the requests.
     return create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_timeout=10,
         pool_recycle=3600,
     )
@@ -55,8 +82,17 @@ def _create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
     # SQLite has a single writer. One pooled connection serialises this process's transactions,
     # and BEGIN IMMEDIATE takes the write lock up front so that another process (the CLI, a
     # separate job runner) waits on busy_timeout instead of failing half-way through.
+    # Every driver call is a trip to aiosqlite's thread and back through the event loop, and
+    # this connection is the one writer, so each trip lengthens the section all requests
+    # queue for. No reset-on-return rollback: a Connection ends its own transaction on close.
     engine = create_async_engine(
-        url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=30, connect_args={"timeout": 30}
+        url,
+        echo=echo,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=30,
+        pool_reset_on_return=None,
+        connect_args={"timeout": 30},
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -74,6 +110,8 @@ def _create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: one trip, where exec_driver_sql opens, runs and closes a
+        # cursor in three.
+        await_(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))
 
     return engine

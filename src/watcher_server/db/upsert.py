@@ -9,11 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+UPSERT_DIALECTS = tuple(_INSERTS)
+
+
+def upsertable_insert_for(dialect: str, table: Table) -> Any:
+    """An INSERT on `table` that supports ON CONFLICT in `dialect` (for statements built once)."""
+    return _INSERTS[dialect](table)
 
 
 def upsertable_insert(conn: AsyncConnection, table: Table) -> Any:
     """An INSERT on `table` that supports ON CONFLICT in the connection's dialect."""
-    return _INSERTS[conn.dialect.name](table)
+    return upsertable_insert_for(conn.dialect.name, table)
 
 
 async def insert_if_absent(

@@ -3,16 +3,116 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, exists, literal, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Insert,
+    Row,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from watcher_server.db.types import UTCDateTime
-from watcher_server.db.upsert import upsertable_insert
+from watcher_server.db.upsert import UPSERT_DIALECTS, upsertable_insert_for
 from watcher_server.models import Pipeline, PipelineExecution
 
 executions = PipelineExecution.__table__
 pipelines = Pipeline.__table__
+
+# The hot statements are built once, with bind parameters: SQLAlchemy then reuses their cache
+# key and compiled form, where a statement built per call costs its construction and a cache
+# key walk on every request.
+_START_COLUMNS = (
+    "pipeline_id",
+    "parent_id",
+    "start_date",
+    "date_recorded",
+    "hour_recorded",
+    "full_load",
+    "execution_metadata",
+    "idempotency_key",
+)
+
+
+def _param(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
+    return bindparam(name, type_=column.type)
+
+
+def _insert_execution_statement(dialect: str) -> Insert:
+    """INSERT … SELECT from the pipeline row: no row (so no id) when the pipeline, or the
+    parent run when one is given, does not exist, or when a run with the same idempotency key
+    does; watermarks not given come from the pipeline."""
+    pipeline = pipelines.c
+    parent_id = _param("parent_id", executions.c.parent_id)
+    source = select(
+        *(_param(name, executions.c[name]) for name in _START_COLUMNS),
+        func.coalesce(_param("watermark", pipeline.watermark), pipeline.watermark),
+        func.coalesce(_param("next_watermark", pipeline.next_watermark), pipeline.next_watermark),
+    ).where(
+        pipeline.id == _param("pipeline_id", pipeline.id),
+        or_(parent_id.is_(None), exists().where(executions.c.id == parent_id)),
+    )
+    columns = [*_START_COLUMNS, "watermark", "next_watermark"]
+    return (
+        upsertable_insert_for(dialect, executions)
+        .from_select(columns, source)
+        .on_conflict_do_nothing(index_elements=["pipeline_id", "idempotency_key"])
+        .returning(executions.c.id)
+    )
+
+
+_INSERT_EXECUTION = {dialect: _insert_execution_statement(dialect) for dialect in UPSERT_DIALECTS}
+_FIND_BY_KEY = select(executions.c.id).where(
+    executions.c.pipeline_id == _param("pipeline_id", executions.c.pipeline_id),
+    executions.c.idempotency_key == _param("key", executions.c.idempotency_key),
+)
+_LOCK_EXECUTION = (
+    select(executions)
+    .where(executions.c.id == _param("execution_id", executions.c.id))
+    .with_for_update()
+)
+# The SET clause comes from the keys of the values passed at execution time.
+_FINISH_EXECUTION = update(executions).where(
+    executions.c.id == _param("execution_id", executions.c.id)
+)
+_EXECUTION_EXISTS = select(
+    exists().where(executions.c.id == _param("execution_id", executions.c.id))
+)
+_PIPELINE_EXISTS = select(exists().where(pipelines.c.id == _param("pipeline_id", pipelines.c.id)))
+
+
+def _moved_forward(column: ColumnElement[Any], flag: str) -> ColumnElement[Any]:
+    """`column` set to the end time when `flag` is true and that moves it forward (never back)."""
+    end = bindparam("end_at", type_=UTCDateTime())
+    moves = and_(bindparam(flag, type_=Boolean()), or_(column.is_(None), column < end))
+    return case((moves, end), else_=column)
+
+
+_ADVANCE_PIPELINE = (
+    update(pipelines)
+    .where(pipelines.c.id == _param("advanced_id", pipelines.c.id))
+    .values(
+        load_lineage=False,
+        watermark=func.coalesce(
+            _param("new_watermark", pipelines.c.watermark), pipelines.c.watermark
+        ),
+        last_target_insert=_moved_forward(pipelines.c.last_target_insert, "inserted"),
+        last_target_update=_moved_forward(pipelines.c.last_target_update, "updated"),
+        last_target_soft_delete=_moved_forward(pipelines.c.last_target_soft_delete, "soft_deleted"),
+    )
+)
+_DML_FLAGS = {
+    "last_target_insert": "inserted",
+    "last_target_update": "updated",
+    "last_target_soft_delete": "soft_deleted",
+}
 
 
 async def insert_execution(
@@ -23,53 +123,34 @@ async def insert_execution(
 
     Watermarks the caller did not give are copied from the pipeline inside the same statement.
     """
-    pipeline = pipelines.c
-    columns = {key: literal(value, executions.c[key].type) for key, value in values.items()}
-    columns["watermark"] = _given_or(watermark, pipeline.watermark)
-    columns["next_watermark"] = _given_or(next_watermark, pipeline.next_watermark)
-    source = select(*columns.values()).where(pipeline.id == values["pipeline_id"])
-    if values.get("parent_id") is not None:
-        source = source.where(exists().where(executions.c.id == values["parent_id"]))
-    statement = (
-        upsertable_insert(conn, executions)
-        .from_select(list(columns), source)
-        .on_conflict_do_nothing(index_elements=["pipeline_id", "idempotency_key"])
-        .returning(executions.c.id)
-    )
-    return (await conn.execute(statement)).scalar_one_or_none()
+    parameters = {name: values.get(name) for name in _START_COLUMNS}
+    parameters.update(watermark=watermark, next_watermark=next_watermark)
+    statement = _INSERT_EXECUTION[conn.dialect.name]
+    return (await conn.execute(statement, parameters)).scalar_one_or_none()
 
 
 async def find_by_idempotency_key(conn: AsyncConnection, pipeline_id: int, key: str) -> int | None:
-    statement = select(executions.c.id).where(
-        executions.c.pipeline_id == pipeline_id, executions.c.idempotency_key == key
-    )
-    return (await conn.execute(statement)).scalar_one_or_none()
-
-
-def _given_or(value: str | None, column: ColumnElement[Any]) -> ColumnElement[Any]:
-    return column if value is None else literal(value, column.type)
+    parameters = {"pipeline_id": pipeline_id, "key": key}
+    return (await conn.execute(_FIND_BY_KEY, parameters)).scalar_one_or_none()
 
 
 async def execution_exists(conn: AsyncConnection, execution_id: int) -> bool:
-    statement = select(exists().where(executions.c.id == execution_id))
-    return bool((await conn.execute(statement)).scalar())
+    return bool((await conn.execute(_EXECUTION_EXISTS, {"execution_id": execution_id})).scalar())
 
 
 async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
-    statement = select(exists().where(pipelines.c.id == pipeline_id))
-    return bool((await conn.execute(statement)).scalar())
+    return bool((await conn.execute(_PIPELINE_EXISTS, {"pipeline_id": pipeline_id})).scalar())
 
 
 async def lock_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
     """The run's row, locked until the transaction ends so two end calls cannot interleave."""
-    statement = select(executions).where(executions.c.id == execution_id).with_for_update()
-    return (await conn.execute(statement)).first()
+    return (await conn.execute(_LOCK_EXECUTION, {"execution_id": execution_id})).first()
 
 
 async def finish_execution(
     conn: AsyncConnection, execution_id: int, values: dict[str, Any]
 ) -> None:
-    await conn.execute(update(executions).where(executions.c.id == execution_id).values(**values))
+    await conn.execute(_FINISH_EXECUTION, {**values, "execution_id": execution_id})
 
 
 async def advance_pipeline(
@@ -81,15 +162,14 @@ async def advance_pipeline(
 ) -> None:
     """After a successful run: move the watermark to the run's upper bound, move each
     last_target_* forward (never back) when its count is positive, and clear load_lineage."""
-    values: dict[str, Any] = {"load_lineage": False}
-    if next_watermark is not None:
-        values["watermark"] = next_watermark
-    for column_name, count in dml_counts.items():
-        if count:
-            column = pipelines.c[column_name]
-            end = literal(end_date, UTCDateTime())
-            values[column_name] = case((or_(column.is_(None), column < end), end), else_=column)
-    await conn.execute(update(pipelines).where(pipelines.c.id == pipeline_id).values(**values))
+    parameters: dict[str, Any] = {
+        "advanced_id": pipeline_id,
+        "new_watermark": next_watermark,
+        "end_at": end_date,
+    }
+    for column_name, flag in _DML_FLAGS.items():
+        parameters[flag] = bool(dml_counts.get(column_name))
+    await conn.execute(_ADVANCE_PIPELINE, parameters)
 
 
 async def get_execution_tree(conn: AsyncConnection, execution_id: int) -> list[Row[Any]]:

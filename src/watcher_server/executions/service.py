@@ -52,7 +52,9 @@ async def start_execution(
         "execution_metadata": data.execution_metadata,
         "idempotency_key": key,
     }
-    async with db.transaction() as conn:
+    # One INSERT … SELECT is the whole unit of work (the reads after it only explain a
+    # refusal), so it needs no BEGIN/COMMIT around it.
+    async with db.autocommit() as conn:
         execution_id = await repo.insert_execution(
             conn, values, data.watermark, data.next_watermark
         )

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.db.upsert import insert_if_absent
@@ -46,16 +46,20 @@ async def get_pipeline(conn: AsyncConnection, pipeline_id: int) -> Row[Any] | No
     return (await conn.execute(select(pipelines).where(pipelines.c.id == pipeline_id))).first()
 
 
+# Built once: POST /pipeline runs it on every pipeline run, and a prebuilt statement keeps
+# its SQLAlchemy cache key instead of recomputing it per call.
+_SYNC_STATE = select(
+    pipelines.c.id,
+    pipelines.c.active,
+    pipelines.c.load_lineage,
+    pipelines.c.watermark,
+    pipelines.c.input_hash,
+).where(pipelines.c.name == bindparam("pipeline_name", type_=pipelines.c.name.type))
+
+
 async def get_pipeline_sync_state(conn: AsyncConnection, name: str) -> Row[Any] | None:
     """What POST /pipeline answers with, plus the digest it compares: one indexed lookup."""
-    statement = select(
-        pipelines.c.id,
-        pipelines.c.active,
-        pipelines.c.load_lineage,
-        pipelines.c.watermark,
-        pipelines.c.input_hash,
-    ).where(pipelines.c.name == name)
-    return (await conn.execute(statement)).first()
+    return (await conn.execute(_SYNC_STATE, {"pipeline_name": name})).first()
 
 
 async def insert_pipeline_if_absent(conn: AsyncConnection, values: dict[str, Any]) -> int | None:

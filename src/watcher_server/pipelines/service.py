@@ -102,6 +102,15 @@ async def sync_pipeline(
     """
     config = data.model_dump(exclude={"name", "next_watermark"}, exclude_none=True)
     digest = config_digest(config)
+    async with db.autocommit() as conn:
+        # The common case, every run of an unchanged pipeline: one read, perhaps one update
+        # of next_watermark, each atomic on its own.
+        state = await repo.get_pipeline_sync_state(conn, data.name)
+        if state is not None and state.input_hash == digest:
+            if data.next_watermark is not None:
+                changes = {"next_watermark": data.next_watermark}
+                state = await repo.update_pipeline(conn, state.id, changes)
+            return PipelineSyncOut.model_validate(state), False
     async with db.transaction() as conn:
         state = await repo.get_pipeline_sync_state(conn, data.name)
         if state is None:
