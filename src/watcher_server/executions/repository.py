@@ -28,7 +28,15 @@ async def insert_execution(
     columns["next_watermark"] = _given_or(next_watermark, pipeline.next_watermark)
     source = select(*columns.values()).where(pipeline.id == values["pipeline_id"])
     if values.get("parent_id") is not None:
-        source = source.where(exists().where(executions.c.id == values["parent_id"]))
+        # Locking the parent (key share: ending it is not blocked) makes a concurrent delete of it
+        # either wait for this insert or win, in which case the parent is not found: never a
+        # foreign key violation.
+        parent = (
+            select(executions.c.id)
+            .where(executions.c.id == values["parent_id"])
+            .with_for_update(read=True, key_share=True)
+        )
+        source = source.where(parent.exists())
     statement = executions.insert().from_select(list(columns), source).returning(executions.c.id)
     return (await conn.execute(statement)).scalar_one_or_none()
 
