@@ -17,6 +17,12 @@ from pydantic_settings import (
 )
 
 from watcher_server.db.url import normalize_database_url
+from watcher_server.maintenance.limits import (
+    DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+)
 
 EnvState = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -41,6 +47,12 @@ class Settings(BaseSettings):
     watcher_timeliness_check_lookback_minutes: int = Field(default=60, ge=5)
     watcher_timeliness_check_schedule: str = "*/15 * * * *"
     watcher_freshness_check_schedule: str = "0 * * * *"
+    # Scheduled log cleanup: off unless a schedule is set; see .env.example.
+    watcher_log_cleanup_schedule: str | None = None
+    watcher_log_cleanup_retention_days: int = Field(
+        default=365, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS
+    )
+    watcher_log_cleanup_batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1, le=MAX_BATCH_SIZE)
     # Accepted so existing deployments keep starting; Watcher has no Celery or Redis to watch.
     watcher_celery_queue_health_check_schedule: str | None = None
     redis_url: str | None = None
@@ -73,6 +85,18 @@ class Settings(BaseSettings):
     def _check_cron(cls, value: str) -> str:
         if not croniter.is_valid(value):
             raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+    @field_validator("watcher_log_cleanup_schedule", mode="before")
+    @classmethod
+    def _blank_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("watcher_log_cleanup_schedule")
+    @classmethod
+    def _check_optional_cron(cls, value: str | None) -> str | None:
+        if value is not None and not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a five-field cron expression (or empty: off)")
         return value
 
     @property
