@@ -94,7 +94,13 @@ def test_a_missing_entry_or_index_is_reported() -> None:
         "probe_attempt",
         extra,
         Column("id", BigId, primary_key=True),
-        Column("alert_id", BigId, ForeignKey(alert.c.id), index=True),
+        Column("alert_id", BigId, ForeignKey(alert.c.id, ondelete="RESTRICT"), index=True),
+    )
+    Table(
+        "probe_cascading",
+        extra,
+        Column("id", BigId, primary_key=True),
+        Column("alert_id", BigId, ForeignKey(alert.c.id, ondelete="CASCADE"), index=True),
     )
     registry = CleanupRegistry(
         execution_children=(ExecutionChild(unindexed, "run_id"),),

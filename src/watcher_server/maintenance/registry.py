@@ -114,7 +114,7 @@ def _uncovered_foreign_keys(metadata: MetaData, registry: CleanupRegistry) -> li
         for key in table.foreign_keys:
             target = key.column.table.name
             source = (table.name, key.parent.name)
-            if target not in cleaned or source in covered or key.ondelete:
+            if target not in cleaned or source in covered or _follows_deletes(key.ondelete):
                 continue
             if target == EXECUTIONS.name:
                 hint = "add an ExecutionChild or ExecutionReference entry"
@@ -122,6 +122,11 @@ def _uncovered_foreign_keys(metadata: MetaData, registry: CleanupRegistry) -> li
                 hint = "give the foreign key ON DELETE CASCADE or SET NULL"
             problems.append(f"{table.name}.{key.parent.name} refers to {target}: {hint}")
     return problems
+
+
+def _follows_deletes(ondelete: str | None) -> bool:
+    """Whether the database itself removes or detaches referring rows (RESTRICT does not)."""
+    return (ondelete or "").upper() in ("CASCADE", "SET NULL", "SET DEFAULT")
 
 
 def _unindexed_lookups(registry: CleanupRegistry) -> list[str]:
