@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, delete, exists, func, or_, select, tuple_
+from sqlalchemy import Select, and_, case, delete, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -43,13 +43,13 @@ async def lock_eligible_roots(
     after: tuple[datetime, int] | None,
     limit: int,
     registry: CleanupRegistry,
-) -> list[Row[Any]]:
-    """Up to `limit` eligible runs without a parent, oldest first from `after`, locked.
+) -> list[int]:
+    """Ids of up to `limit` eligible runs without a parent, oldest first from `after`, locked.
 
     Rows another transaction holds (a cleanup running elsewhere, a run being nested under one)
     are skipped rather than waited for.
     """
-    statement = select(executions.c.id, executions.c.start_date).where(
+    statement = select(executions.c.id).where(
         executions.c.parent_id.is_(None), _eligible(cutoff, registry)
     )
     if after is not None:
@@ -64,7 +64,13 @@ async def lock_eligible_roots(
         .limit(limit)
         .with_for_update(skip_locked=True, of=executions)
     )
-    return list(await conn.execute(statement))
+    return list((await conn.execute(statement)).scalars().all())
+
+
+async def position_of(conn: AsyncConnection, run_id: int) -> tuple[datetime, int]:
+    """Where run `run_id` is in the order roots are taken: the next batch starts after it."""
+    statement = select(executions.c.start_date).where(executions.c.id == run_id)
+    return (await conn.execute(statement)).scalar_one(), run_id
 
 
 async def nested_runs(
@@ -85,7 +91,7 @@ async def nested_runs(
                 executions.c.parent_id,
                 case((_eligible(cutoff, registry), 1), else_=0),
             ).where(is_one_of(conn, executions.c.parent_id, chunk))
-            rows = await conn.execute(statement)
+            rows = (await conn.execute(statement)).all()
             level += [NestedRun(run_id, parent, bool(ok)) for run_id, parent, ok in rows]
         found += level
         parents = [run.id for run in level]
@@ -93,14 +99,17 @@ async def nested_runs(
 
 
 async def delete_executions(
-    conn: AsyncConnection, run_ids: Sequence[int], registry: CleanupRegistry
+    conn: AsyncConnection, levels: Sequence[Sequence[int]], registry: CleanupRegistry
 ) -> dict[str, int]:
-    """Delete the runs (given children first) and the rows that belong to them; rows per table."""
+    """Delete runs level by level, deepest first, after the rows that belong to them."""
+    run_ids = [run_id for level in levels for run_id in level]
     deleted: dict[str, int] = {}
     for child in registry.execution_children:
         rows = await delete_where_in(conn, child.table, child.column, run_ids)
         deleted[child.table.name] = deleted.get(child.table.name, 0) + rows
-    deleted[executions.name] = await delete_where_in(conn, executions, executions.c.id, run_ids)
+    deleted[executions.name] = 0
+    for level in levels:
+        deleted[executions.name] += await delete_where_in(conn, executions, executions.c.id, level)
     return deleted
 
 

@@ -150,17 +150,16 @@ class _ExecutionBatches:
     async def _attempt(self) -> Batch | None:
         started = time.perf_counter()
         async with self.db.transaction() as conn:
-            roots = await repo.lock_eligible_roots(
+            root_ids = await repo.lock_eligible_roots(
                 conn, self.cutoff, self.after, self.batch_size, self.registry
             )
-            if not roots:
+            if not root_ids:
                 return None
-            root_ids = [root.id for root in roots]
             nested = await repo.nested_runs(conn, root_ids, self.cutoff, self.registry)
             chosen = deletable_trees(root_ids, nested, self.batch_size)
-            rows = await repo.delete_executions(conn, chosen.run_ids, self.registry)
-        last = roots[chosen.roots_examined - 1]
-        self.after = (last.start_date, last.id)
+            after = await repo.position_of(conn, root_ids[chosen.roots_examined - 1])
+            rows = await repo.delete_executions(conn, chosen.levels, self.registry)
+        self.after = after
         return Batch(rows, time.perf_counter() - started)
 
 

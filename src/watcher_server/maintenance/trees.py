@@ -7,20 +7,26 @@ its nested runs missing.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class NestedRun:
+class NestedRun(NamedTuple):  # a tuple: batches build thousands of them
     id: int
     parent_id: int
     eligible: bool
 
 
-@dataclass(frozen=True)
+@dataclass
 class Selection:
-    run_ids: list[int]  # children before their parents
-    roots_examined: int  # roots taken or found to stay; the next batch starts after them
+    # Run ids by depth in their tree, deepest first: deleting level after level never deletes a
+    # parent before its children, even where the database checks each row as it goes (SQLite).
+    levels: list[list[int]] = field(default_factory=list)
+    roots_examined: int = 0  # roots taken or found to stay; the next batch starts after them
+
+    @property
+    def run_ids(self) -> list[int]:
+        return [run_id for level in self.levels for run_id in level]
 
 
 def deletable_trees(roots: Sequence[int], nested: Iterable[NestedRun], limit: int) -> Selection:
@@ -33,29 +39,39 @@ def deletable_trees(roots: Sequence[int], nested: Iterable[NestedRun], limit: in
     children: dict[int, list[NestedRun]] = {}
     for run in nested:
         children.setdefault(run.parent_id, []).append(run)
-    chosen: list[int] = []
+    by_depth: list[list[int]] = [[]]
+    taken = 0
     examined = 0
     for root in roots:
-        tree = _tree_if_all_eligible(root, children)
-        if tree is not None:
-            if chosen and len(chosen) + len(tree) > limit:
+        if root not in children:  # most runs have no nested runs
+            if taken >= limit:
                 break
-            chosen += tree
+            by_depth[0].append(root)
+            taken += 1
+            examined += 1
+            continue
+        tree = _levels_if_all_eligible(root, children)
+        if tree is not None:
+            size = sum(len(level) for level in tree)
+            if taken and taken + size > limit:
+                break
+            taken += size
+            by_depth += [[] for _ in range(len(tree) - len(by_depth))]
+            for depth, level in enumerate(tree):
+                by_depth[depth] += level
         examined += 1
-    return Selection(chosen, examined)
+    return Selection([level for level in reversed(by_depth) if level], examined)
 
 
-def _tree_if_all_eligible(root: int, children: dict[int, list[NestedRun]]) -> list[int] | None:
-    """The tree's ids with every child before its parent, or None when a run in it must stay."""
-    ordered: list[int] = []
-    stack = [root]
-    while stack:
-        run_id = stack.pop()
-        ordered.append(run_id)
-        for child in children.get(run_id, ()):
-            if not child.eligible:
-                return None
-            stack.append(child.id)
-    # Every parent was appended before its children: reversed, children come first.
-    ordered.reverse()
-    return ordered
+def _levels_if_all_eligible(
+    root: int, children: dict[int, list[NestedRun]]
+) -> list[list[int]] | None:
+    """The tree's ids by depth (the root alone first), or None when a run in it must stay."""
+    levels = [[root]]
+    while True:
+        below = [child for parent in levels[-1] for child in children.get(parent, ())]
+        if not below:
+            return levels
+        if not all(child.eligible for child in below):
+            return None
+        levels.append([child.id for child in below])
