@@ -29,6 +29,11 @@ from watcher_server.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# After each batch the cleanup rests this many times as long as the batch took, so that it uses
+# at most about half of the time of one connection and of the CPU it needs: pipelines writing
+# meanwhile keep most of the machine.
+REST_PER_BATCH = 1.0
+
 # A batch can collide with a write that committed after it chose its rows (a run nested under
 # one of them, a log row for one of them). It is then rolled back and chosen again.
 BATCH_ATTEMPTS = 3
@@ -73,6 +78,7 @@ async def clean_logs(
     dry_run: bool = False,
     registry: CleanupRegistry = REGISTRY,
     on_batch: BatchListener | None = None,
+    rest_per_batch: float = REST_PER_BATCH,
 ) -> CleanupReport:
     """Delete runs that started more than `retention_days` before `now`, and expired logs.
 
@@ -88,10 +94,10 @@ async def clean_logs(
             report.rows.update(await repo.count_deletable(conn, cutoff, registry))
     else:
         # Logs first: an expired log row that points at a run no longer keeps it.
+        paced = partial(_run_batches, report, on_batch, rest_per_batch)
         for log in registry.standalone_logs:
-            await _run_batches(report, on_batch, partial(_log_batch, db, log, cutoff, batch_size))
-        batches = _ExecutionBatches(db, cutoff, batch_size, registry)
-        await _run_batches(report, on_batch, batches.next)
+            await paced(partial(_log_batch, db, log, cutoff, batch_size))
+        await paced(_ExecutionBatches(db, cutoff, batch_size, registry).next)
     report.counters = seed_counters(report.rows, registry)
     report.seconds = time.perf_counter() - started
     _log_report(report)
@@ -111,16 +117,17 @@ async def run_scheduled_cleanup(db: Database, settings: Settings, now: datetime)
 async def _run_batches(
     report: CleanupReport,
     on_batch: BatchListener | None,
+    rest_per_batch: float,
     run_batch: Callable[[], Awaitable[Batch | None]],
 ) -> None:
-    """Run batches until one finds nothing left to delete."""
+    """Run batches until one finds nothing left to delete, resting after each."""
     while (batch := await run_batch()) is not None:
         report.add(batch)
         if on_batch is not None:
             on_batch(batch)
-        # Let requests waiting for a connection take it before the next batch does (SQLite has
-        # one connection, and a pool hands a freed connection to whoever asks first).
-        await asyncio.sleep(0)
+        # Even with no rest, yield: requests waiting for a connection then take it before the
+        # next batch does (SQLite has one, and a pool hands a freed one to whoever asks first).
+        await asyncio.sleep(batch.seconds * rest_per_batch)
 
 
 class _ExecutionBatches:
