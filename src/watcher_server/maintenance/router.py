@@ -14,8 +14,9 @@ async def log_cleanup(body: LogCleanupIn, db: DatabaseDep, now: NowDep) -> LogCl
     """Delete runs that started more than `retention_days` ago, with what belongs to them.
 
     Runs still going are kept, and so is a run with any nested run still going or younger than
-    the cutoff. Deletes in batches of `batch_size`, each committed on its own, so pipelines keep
-    writing meanwhile; the answer counts what is already gone. Pipelines, their watermarks and
+    the cutoff. Deletes in batches of `batch_size`, each committed on its own and followed by a
+    rest as long as the batch took, so pipelines keep writing meanwhile; the answer counts what
+    is already gone. Pipelines, their watermarks and
     configuration are never touched. With `dry_run`, counts and deletes nothing.
     """
     report = await service.clean_logs(
