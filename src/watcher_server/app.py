@@ -15,6 +15,7 @@ from watcher_server.errors import install_error_handlers
 from watcher_server.executions.router import router as executions_router
 from watcher_server.jobs.registry import build_jobs
 from watcher_server.jobs.runner import JobRunner
+from watcher_server.maintenance.router import router as maintenance_router
 from watcher_server.monitoring.router import router as monitoring_router
 from watcher_server.pipelines.router import router as pipelines_router
 from watcher_server.settings import Settings
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         executions_router,
         monitoring_router,
         alerts_router,
+        maintenance_router,
     ):
         app.include_router(router)
     return app

@@ -8,6 +8,12 @@ from typing import Annotated
 import typer
 
 from watcher_server import __version__
+from watcher_server.maintenance.limits import (
+    DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+)
 from watcher_server.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Watcher: metadata for your data pipelines.", no_args_is_help=True)
@@ -111,6 +117,36 @@ def current() -> None:
         f"current: {migrate.current_revision(settings.database_url) or 'none'}\n"
         f"head: {migrate.head_revision()}"
     )
+
+
+@app.command()
+def cleanup(
+    retention_days: Annotated[
+        int,
+        typer.Option(
+            min=MIN_RETENTION_DAYS,
+            max=MAX_RETENTION_DAYS,
+            help="Delete runs that started more than this many days ago (at least 90).",
+        ),
+    ],
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=MAX_BATCH_SIZE, help="Rows per committed transaction.")
+    ] = DEFAULT_BATCH_SIZE,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as POST /log_cleanup answers it.")
+    ] = False,
+) -> None:
+    """Delete old runs and expired logs in batches, as POST /log_cleanup does."""
+    from watcher_server.maintenance.console import CleanupFailed, run_cleanup
+
+    try:
+        run_cleanup(_settings(), retention_days, batch_size, dry_run=dry_run, as_json=as_json)
+    except CleanupFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

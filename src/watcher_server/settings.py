@@ -17,6 +17,12 @@ from pydantic_settings import (
 )
 
 from watcher_server.db.url import normalize_database_url
+from watcher_server.maintenance.limits import (
+    DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
+    MAX_RETENTION_DAYS,
+    MIN_RETENTION_DAYS,
+)
 
 EnvState = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -53,6 +59,12 @@ class Settings(BaseSettings):
     watcher_alert_poll_seconds: float = Field(default=2.0, ge=0.05, le=60)
     watcher_alert_retry_max_seconds: float = Field(default=60.0, ge=0.1, le=3600)
     watcher_alert_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Scheduled log cleanup: off unless a schedule is set; see .env.example.
+    watcher_log_cleanup_schedule: str | None = None
+    watcher_log_cleanup_retention_days: int = Field(
+        default=365, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS
+    )
+    watcher_log_cleanup_batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1, le=MAX_BATCH_SIZE)
     # Accepted so existing deployments keep starting; Watcher has no Celery or Redis to watch.
     watcher_celery_queue_health_check_schedule: str | None = None
     redis_url: str | None = None
@@ -93,6 +105,18 @@ class Settings(BaseSettings):
     def _check_cron(cls, value: str | None) -> str | None:
         if value is not None and not croniter.is_valid(value):
             raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+    @field_validator("watcher_log_cleanup_schedule", mode="before")
+    @classmethod
+    def _blank_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("watcher_log_cleanup_schedule")
+    @classmethod
+    def _check_optional_cron(cls, value: str | None) -> str | None:
+        if value is not None and not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a five-field cron expression (or empty: off)")
         return value
 
     @property

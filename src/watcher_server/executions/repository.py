@@ -51,13 +51,21 @@ def _insert_execution_statement(dialect: str) -> Insert:
     does; watermarks not given come from the pipeline."""
     pipeline = pipelines.c
     parent_id = _param("parent_id", executions.c.parent_id)
+    # Locking the parent (key share: ending it is not blocked) makes a concurrent cleanup of it
+    # either wait for this insert or win, in which case the parent is not found: never a
+    # foreign key violation.
+    locked_parent = (
+        select(executions.c.id)
+        .where(executions.c.id == parent_id)
+        .with_for_update(read=True, key_share=True)
+    )
     source = select(
         *(_param(name, executions.c[name]) for name in _START_COLUMNS),
         func.coalesce(_param("watermark", pipeline.watermark), pipeline.watermark),
         func.coalesce(_param("next_watermark", pipeline.next_watermark), pipeline.next_watermark),
     ).where(
         pipeline.id == _param("pipeline_id", pipeline.id),
-        or_(parent_id.is_(None), exists().where(executions.c.id == parent_id)),
+        or_(parent_id.is_(None), locked_parent.exists()),
     )
     columns = [*_START_COLUMNS, "watermark", "next_watermark"]
     return (

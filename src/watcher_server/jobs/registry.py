@@ -2,6 +2,7 @@
 
 from watcher_server.alerts.delivery import deliver_alerts
 from watcher_server.jobs.spec import CronJob, Job, PollJob
+from watcher_server.maintenance.jobs import clean_logs
 from watcher_server.monitoring.jobs import check_freshness, check_timeliness
 from watcher_server.settings import Settings
 
@@ -12,5 +13,6 @@ def build_jobs(settings: Settings) -> list[Job]:
         CronJob("timeliness_check", settings.watcher_timeliness_check_schedule, check_timeliness),
         CronJob("freshness_check", settings.watcher_freshness_check_schedule, check_freshness),
         PollJob("alert_delivery", settings.watcher_alert_poll_seconds, deliver_alerts),
+        CronJob("log_cleanup", settings.watcher_log_cleanup_schedule, clean_logs),
     ]
     return [job for job in jobs if job.enabled]

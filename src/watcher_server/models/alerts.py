@@ -15,6 +15,7 @@ ALERT_SUBJECT_LENGTH = 200
 
 class Alert(CreatedAt, Base):
     __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_created_at", "created_at"),)  # log cleanup
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(100))

@@ -49,7 +49,10 @@ class FreshnessPipelineLog(CreatedAt, Base):
     """A pipeline gone stale: one row per (pipeline, time its threshold counts from)."""
 
     __tablename__ = "freshness_pipeline_log"
-    __table_args__ = (UniqueConstraint("pipeline_id", "measured_from"),)
+    __table_args__ = (
+        UniqueConstraint("pipeline_id", "measured_from"),
+        Index("ix_freshness_pipeline_log_created_at", "created_at"),  # log cleanup
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     pipeline_id: Mapped[int] = mapped_column(BigId, ForeignKey("pipeline.id"))

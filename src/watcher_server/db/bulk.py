@@ -1,0 +1,38 @@
+"""Statements over a list of keys of any length: one array on PostgreSQL, chunks on SQLite."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Table, any_, bindparam, delete
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+# Older SQLite builds allow 999 bound parameters per statement; stay below that.
+SQLITE_CHUNK = 900
+
+
+def key_chunks(conn: AsyncConnection, keys: Sequence[int]) -> list[Sequence[int]]:
+    """`keys` split into as few lists as one statement each can take, order kept."""
+    if conn.dialect.name == "postgresql":
+        return [keys] if keys else []
+    return [keys[start : start + SQLITE_CHUNK] for start in range(0, len(keys), SQLITE_CHUNK)]
+
+
+def is_one_of(conn: AsyncConnection, column: Any, keys: Sequence[int]) -> ColumnElement[bool]:
+    """`column` equals one of `keys` (a chunk from `key_chunks`)."""
+    if conn.dialect.name == "postgresql":
+        # One array parameter: no limit on its length, one cached plan whatever the batch size.
+        return column == any_(bindparam(None, list(keys), type_=ARRAY(BigInteger)))
+    return column.in_(keys)
+
+
+async def delete_where_in(
+    conn: AsyncConnection, table: Table, column: Column[Any], keys: Sequence[int]
+) -> int:
+    """Delete the rows of `table` whose `column` is one of `keys`, chunk by chunk in order."""
+    deleted = 0
+    for chunk in key_chunks(conn, keys):
+        result = await conn.execute(delete(table).where(is_one_of(conn, column, chunk)))
+        deleted += result.rowcount
+    return deleted

@@ -1,0 +1,204 @@
+"""Log cleanup: delete old runs and logs in short batches, each committed on its own.
+
+Pipelines keep writing while it runs: a batch holds its locks for one short transaction, skips
+rows another transaction holds, and the next batch starts only after the previous one committed.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy.exc import IntegrityError
+
+from watcher_server.db import Database
+from watcher_server.errors import Conflict
+from watcher_server.maintenance import repository as repo
+from watcher_server.maintenance.registry import (
+    EXECUTIONS,
+    REGISTRY,
+    CleanupRegistry,
+    StandaloneLog,
+)
+from watcher_server.maintenance.schemas import SEED_COUNTERS
+from watcher_server.maintenance.trees import deletable_trees
+from watcher_server.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# After each batch the cleanup rests this many times as long as the batch took, so that it uses
+# at most about half of the time of one connection and of the CPU it needs: pipelines writing
+# meanwhile keep most of the machine.
+REST_PER_BATCH = 1.0
+
+# A batch can collide with a write that committed after it chose its rows (a run nested under
+# one of them, a log row for one of them). It is then rolled back and chosen again.
+BATCH_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One committed transaction of a cleanup: rows deleted per table, and how long it took."""
+
+    rows: dict[str, int]
+    seconds: float
+
+
+BatchListener = Callable[[Batch], None]
+
+
+@dataclass
+class CleanupReport:
+    cutoff: datetime
+    retention_days: int
+    batch_size: int
+    dry_run: bool
+    rows: dict[str, int]
+    counters: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    slowest_batch_seconds: float = 0.0
+    seconds: float = 0.0
+
+    def add(self, batch: Batch) -> None:
+        for table, rows in batch.rows.items():
+            self.rows[table] = self.rows.get(table, 0) + rows
+        self.batches += 1
+        self.slowest_batch_seconds = max(self.slowest_batch_seconds, batch.seconds)
+
+
+async def clean_logs(
+    db: Database,
+    now: datetime,
+    retention_days: int,
+    batch_size: int,
+    *,
+    dry_run: bool = False,
+    registry: CleanupRegistry = REGISTRY,
+    on_batch: BatchListener | None = None,
+    rest_per_batch: float = REST_PER_BATCH,
+) -> CleanupReport:
+    """Delete runs that started more than `retention_days` before `now`, and expired logs.
+
+    With `dry_run`, count what would be deleted and delete nothing.
+    """
+    started = time.perf_counter()
+    cutoff = now - timedelta(days=retention_days)
+    report = CleanupReport(
+        cutoff, retention_days, batch_size, dry_run, dict.fromkeys(registry.tables(), 0)
+    )
+    if dry_run:
+        async with db.transaction() as conn:
+            report.rows.update(await repo.count_deletable(conn, cutoff, registry))
+    else:
+        # Logs first: an expired log row that points at a run no longer keeps it.
+        paced = partial(_run_batches, report, on_batch, rest_per_batch)
+        for log in registry.standalone_logs:
+            await paced(partial(_log_batch, db, log, cutoff, batch_size))
+        await paced(_ExecutionBatches(db, cutoff, batch_size, registry).next)
+    report.counters = seed_counters(report.rows, registry)
+    report.seconds = time.perf_counter() - started
+    _log_report(report)
+    return report
+
+
+async def run_scheduled_cleanup(db: Database, settings: Settings, now: datetime) -> CleanupReport:
+    """The job the scheduler runs on WATCHER_LOG_CLEANUP_SCHEDULE, with the retention settings."""
+    return await clean_logs(
+        db,
+        now,
+        settings.watcher_log_cleanup_retention_days,
+        settings.watcher_log_cleanup_batch_size,
+    )
+
+
+async def _run_batches(
+    report: CleanupReport,
+    on_batch: BatchListener | None,
+    rest_per_batch: float,
+    run_batch: Callable[[], Awaitable[Batch | None]],
+) -> None:
+    """Run batches until one finds nothing left to delete, resting after each."""
+    while (batch := await run_batch()) is not None:
+        report.add(batch)
+        if on_batch is not None:
+            on_batch(batch)
+        # Even with no rest, yield: requests waiting for a connection then take it before the
+        # next batch does (SQLite has one, and a pool hands a freed one to whoever asks first).
+        await asyncio.sleep(batch.seconds * rest_per_batch)
+
+
+class _ExecutionBatches:
+    """Batches over the trees of old runs, oldest first; each batch resumes after the last."""
+
+    def __init__(
+        self, db: Database, cutoff: datetime, batch_size: int, registry: CleanupRegistry
+    ) -> None:
+        self.db, self.cutoff, self.batch_size, self.registry = db, cutoff, batch_size, registry
+        self.after: tuple[datetime, int] | None = None
+
+    async def next(self) -> Batch | None:
+        """Delete the next whole trees of eligible runs; None once no eligible root is left."""
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
+            try:
+                return await self._attempt()
+            except IntegrityError as exc:
+                logger.info("log cleanup batch collided with a concurrent write: %s", exc)
+                if attempt == BATCH_ATTEMPTS:
+                    raise Conflict(
+                        f"log cleanup stopped: {BATCH_ATTEMPTS} attempts at a batch met rows "
+                        "written meanwhile that refer to its runs; what it deleted before is "
+                        "committed, run it again"
+                    ) from exc
+        return None
+
+    async def _attempt(self) -> Batch | None:
+        started = time.perf_counter()
+        async with self.db.transaction() as conn:
+            root_ids = await repo.lock_eligible_roots(
+                conn, self.cutoff, self.after, self.batch_size, self.registry
+            )
+            if not root_ids:
+                return None
+            nested = await repo.nested_runs(conn, root_ids, self.cutoff, self.registry)
+            chosen = deletable_trees(root_ids, nested, self.batch_size)
+            after = await repo.position_of(conn, root_ids[chosen.roots_examined - 1])
+            rows = await repo.delete_executions(conn, chosen.levels, self.registry)
+        self.after = after
+        return Batch(rows, time.perf_counter() - started)
+
+
+async def _log_batch(
+    db: Database, log: StandaloneLog, cutoff: datetime, batch_size: int
+) -> Batch | None:
+    started = time.perf_counter()
+    async with db.transaction() as conn:
+        rows = await repo.delete_expired_logs(conn, log, cutoff, batch_size)
+    if rows == 0:
+        return None
+    return Batch({log.table.name: rows}, time.perf_counter() - started)
+
+
+def seed_counters(rows: dict[str, int], registry: CleanupRegistry) -> dict[str, int]:
+    """The original Watcher's counters, filled from the tables that exist here (others are 0)."""
+    counters = dict.fromkeys(SEED_COUNTERS, 0)
+    counters["total_pipeline_executions_deleted"] = rows.get(EXECUTIONS.name, 0)
+    for entry in (*registry.execution_children, *registry.standalone_logs):
+        if entry.seed_counter is not None:
+            counters[entry.seed_counter] = rows.get(entry.table.name, 0)
+    return counters
+
+
+def _log_report(report: CleanupReport) -> None:
+    verb = "would delete" if report.dry_run else "deleted"
+    tables = ", ".join(f"{table}={rows}" for table, rows in report.rows.items())
+    logger.info(
+        "log cleanup (cutoff %s) %s %s in %d batches, %.2f s",
+        report.cutoff.isoformat(),
+        verb,
+        tables,
+        report.batches,
+        report.seconds,
+    )
