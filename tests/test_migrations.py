@@ -42,7 +42,15 @@ def test_upgrade_downgrade_upgrade(tmp_path) -> None:
     with fresh_database(tmp_path) as url:
         migrate.upgrade(url)
         assert migrate.current_revision(url) == migrate.head_revision()
-        assert {"pipeline_type", "pipeline", "pipeline_execution"} <= table_names(url)
+        assert {
+            "pipeline_type",
+            "pipeline",
+            "pipeline_execution",
+            "address_type",
+            "address",
+            "address_lineage",
+            "address_lineage_closure",
+        } <= table_names(url)
 
         migrate.downgrade(url, "base")
         assert migrate.current_revision(url) is None
