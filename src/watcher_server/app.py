@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from watcher_server import __version__
+from watcher_server.addresses.router import router as addresses_router
 from watcher_server.clock import Clock, utcnow
 from watcher_server.db import Database
 from watcher_server.errors import install_error_handlers
@@ -48,6 +49,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     app.state.database = database
     app.state.clock = clock
     install_error_handlers(app)
-    for router in (system_router, pipelines_router, executions_router):
+    for router in (system_router, pipelines_router, executions_router, addresses_router):
         app.include_router(router)
     return app
