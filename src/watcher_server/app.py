@@ -13,6 +13,7 @@ from watcher_server.clock import Clock, utcnow
 from watcher_server.db import Database
 from watcher_server.errors import install_error_handlers
 from watcher_server.executions.router import router as executions_router
+from watcher_server.lineage.router import router as lineage_router
 from watcher_server.pipelines.router import router as pipelines_router
 from watcher_server.settings import Settings
 from watcher_server.system.router import router as system_router
@@ -49,6 +50,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     app.state.database = database
     app.state.clock = clock
     install_error_handlers(app)
-    for router in (system_router, pipelines_router, executions_router, addresses_router):
+    for router in (
+        system_router,
+        pipelines_router,
+        executions_router,
+        addresses_router,
+        lineage_router,
+    ):
         app.include_router(router)
     return app

@@ -1,8 +1,9 @@
-"""Insert-if-absent, the one statement get-or-create needs to be race free."""
+"""Insert-if-absent, the one statement get-or-create needs to be race free, and the
+keep-the-minimum upsert the lineage closure is maintained with."""
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Select, Table, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,3 +25,24 @@ async def insert_if_absent(
         .returning(table.c.id)
     )
     return (await conn.execute(statement)).scalar_one_or_none()
+
+
+async def upsert_keep_min(
+    conn: AsyncConnection, table: Table, rows: Select[Any], key: list[str], column: str
+) -> None:
+    """INSERT … SELECT `rows` into `table`; where `key` already exists keep the smaller `column`.
+
+    `rows` must yield each key once (PostgreSQL refuses to update a row twice in one statement).
+    """
+    select_columns = [item.name for item in rows.selected_columns]
+    statement = _INSERTS[conn.dialect.name](table).from_select(
+        select_columns,
+        # SQLite cannot tell "ON CONFLICT" from a join's "ON" after a SELECT without WHERE.
+        rows.where(true()),
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=key,
+        set_={column: statement.excluded[column]},
+        where=table.c[column] > statement.excluded[column],
+    )
+    await conn.execute(statement)

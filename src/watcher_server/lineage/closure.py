@@ -1,0 +1,100 @@
+"""Pure computations behind the lineage closure; no database here.
+
+The closure holds, for every pair (x, y) such that y is reachable from x through one edge or
+more, the length of the shortest such path. It depends only on the set of distinct edges, so a
+pipeline's lineage write is first reduced to the distinct edges that appear and disappear.
+
+Adding an edge u → v is a single SQL statement (ancestors of u by descendants of v). Removing
+one needs the re-derivation below, run on the rows the removal may have changed.
+"""
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+Edge = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class EdgeChanges:
+    """What replacing one pipeline's edges `old` by `new` does to the tables."""
+
+    removed: frozenset[Edge]  # rows of this pipeline to delete
+    added: frozenset[Edge]  # rows of this pipeline to insert
+    vanished: tuple[Edge, ...]  # distinct edges no pipeline carries any more (closure shrinks)
+    appeared: tuple[Edge, ...]  # distinct edges no pipeline carried before (closure grows)
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.removed and not self.added
+
+
+def plan_edge_changes(
+    old: Iterable[Edge], new: Iterable[Edge], carried_elsewhere: Iterable[Edge]
+) -> EdgeChanges:
+    """Diff a pipeline's edge sets; `carried_elsewhere` are edges other pipelines declare."""
+    old_set, new_set, others = frozenset(old), frozenset(new), frozenset(carried_elsewhere)
+    removed, added = old_set - new_set, new_set - old_set
+    return EdgeChanges(
+        removed=removed,
+        added=added,
+        vanished=tuple(sorted(removed - others)),
+        appeared=tuple(sorted(added - others)),
+    )
+
+
+def rederive_distances(
+    suspects: Iterable[Edge],
+    internal_edges: Iterable[Edge],
+    exit_bounds: Mapping[Edge, int],
+) -> dict[Edge, int]:
+    """New shortest distances of the closure rows a removed edge may have changed.
+
+    `suspects` are the deleted rows (x, y): those whose shortest path may have used the edge.
+    Every other row is still exact. A new shortest path from x to y therefore runs through
+    suspect nodes of the same target y (x' with (x', y) suspect) and then leaves them, either by
+    an edge straight to y or into a node z whose remaining row (z, y) is exact:
+
+    - `exit_bounds[(x, y)]` is the best such exit from x: 1 for an edge x → y, else
+      1 + depth(z, y) over the edges x → z (rows of suspects excluded);
+    - `internal_edges` are the current distinct edges; those between two suspect sources of
+      the same target are walked, everything else is ignored.
+
+    A Dijkstra per target combines both. Pairs that are no longer connected are left out.
+    """
+    sources_by_target: dict[int, set[int]] = defaultdict(set)
+    for x, y in suspects:
+        sources_by_target[y].add(x)
+    predecessors: dict[int, set[int]] = defaultdict(set)
+    for x, z in internal_edges:
+        predecessors[z].add(x)
+    distances: dict[Edge, int] = {}
+    for target, sources in sources_by_target.items():
+        for source, distance in _distances_to(target, sources, predecessors, exit_bounds).items():
+            distances[(source, target)] = distance
+    return distances
+
+
+def _distances_to(
+    target: int,
+    sources: set[int],
+    predecessors: Mapping[int, set[int]],
+    exit_bounds: Mapping[Edge, int],
+) -> dict[int, int]:
+    best = {x: exit_bounds[(x, target)] for x in sources if (x, target) in exit_bounds}
+    queue = [(distance, x) for x, distance in best.items()]
+    heapq.heapify(queue)
+    done: set[int] = set()
+    while queue:
+        distance, node = heapq.heappop(queue)
+        if node in done:
+            continue
+        done.add(node)
+        if node == target:
+            continue  # reaching the target ends a path; its own cycle length is no step
+        for previous in predecessors.get(node, ()):
+            if previous in sources and distance + 1 < best.get(previous, distance + 2):
+                best[previous] = distance + 1
+                heapq.heappush(queue, (distance + 1, previous))
+    return best

@@ -1,0 +1,118 @@
+"""Rules for lineage: replacing a pipeline's edges, keeping the closure exact, reading graphs."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from watcher_server.addresses.service import get_or_create_addresses
+from watcher_server.db import Database
+from watcher_server.db.locks import serialize_lineage_writes
+from watcher_server.errors import NotFound
+from watcher_server.lineage import repository as repo
+from watcher_server.lineage.closure import Edge, plan_edge_changes, rederive_distances
+from watcher_server.lineage.graph import Graph, Walk, assemble, walk_directions
+from watcher_server.lineage.schemas import Direction, LineageCreate, LineageWritten
+
+
+async def replace_lineage(
+    db: Database, data: LineageCreate, now: datetime
+) -> tuple[LineageWritten, bool]:
+    """Make the pipeline's edges exactly sources x targets, with the closure, in one transaction.
+
+    A pipeline whose load_lineage is false is left alone (the original's behaviour): the answer
+    says so with a count of 0, and False tells the caller nothing was written.
+    """
+    async with db.transaction() as conn:
+        load_lineage = await repo.get_load_lineage(conn, data.pipeline_id)
+        if load_lineage is None:
+            raise NotFound(f"pipeline {data.pipeline_id} not found")
+        if not load_lineage:
+            skipped = LineageWritten(
+                pipeline_id=data.pipeline_id,
+                lineage_relationships_created=0,
+                message=f"pipeline {data.pipeline_id} does not have load_lineage=true. "
+                "no lineage relationships created.",
+            )
+            return skipped, False
+        await serialize_lineage_writes(conn)
+        refs = await get_or_create_addresses(
+            conn, [*data.source_addresses, *data.target_addresses], now
+        )
+        sources = {refs[address.name].id for address in data.source_addresses}
+        targets = {refs[address.name].id for address in data.target_addresses}
+        edges = {(source, target) for source in sources for target in targets}
+        await _set_pipeline_edges(conn, data.pipeline_id, edges, now)
+    written = LineageWritten(
+        pipeline_id=data.pipeline_id,
+        lineage_relationships_created=len(edges),
+        message=f"lineage relationships created for pipeline {data.pipeline_id}",
+    )
+    return written, True
+
+
+async def _set_pipeline_edges(
+    conn: AsyncConnection, pipeline_id: int, edges: set[Edge], now: datetime
+) -> None:
+    """Only edges that enter or leave the set of distinct edges touch the closure, so sending
+    the same lineage again costs one read."""
+    old = await repo.get_pipeline_edges(conn, pipeline_id)
+    if old == edges:
+        return
+    others = await repo.get_edges_of_other_pipelines(conn, pipeline_id, old ^ edges)
+    changes = plan_edge_changes(old, edges, others)
+    # Shrink before growing: removals then work on the smaller closure.
+    await repo.delete_pipeline_edges(conn, pipeline_id, changes.removed - set(changes.vanished))
+    for edge in changes.vanished:
+        await repo.delete_pipeline_edges(conn, pipeline_id, [edge])
+        await _remove_from_closure(conn, edge)
+    await repo.insert_pipeline_edges(conn, pipeline_id, changes.added, now)
+    for source, target in changes.appeared:
+        await repo.add_to_closure(conn, source, target)
+
+
+async def _remove_from_closure(conn: AsyncConnection, edge: Edge) -> None:
+    """Re-derive only the rows whose shortest path may have used the removed edge."""
+    source, target = edge
+    suspects = await repo.delete_rows_through(conn, source, target)
+    bounds = await repo.get_exit_bounds(conn, source, target)
+    internal = await repo.get_edges_among_ancestors(conn, source)
+    exits = {pair: depth for pair, depth in bounds.items() if pair in suspects}
+    await repo.insert_closure_rows(conn, rederive_distances(suspects, internal, exits))
+
+
+async def get_closure_rows(
+    db: Database, address_id: int, limit: int, offset: int
+) -> list[Row[Any]]:
+    """Every (ancestor, descendant) pair the address is part of, deepest first."""
+    async with db.transaction() as conn:
+        if not await repo.address_exists(conn, address_id):
+            raise NotFound(f"address {address_id} not found")
+        return await repo.get_closure_rows_of(conn, address_id, limit, offset)
+
+
+async def get_graph(
+    db: Database,
+    address_id: int,
+    direction: Direction,
+    depth: int | None,
+    max_depth: int,
+    max_nodes: int,
+) -> tuple[Graph, int]:
+    """The addresses within `depth` (None: any) of the start, and the edges walked to reach
+    them; capped at `max_depth` and `max_nodes`. Returns the graph and the depth served."""
+    served = max_depth if depth is None else min(depth, max_depth)
+    clipped = depth is None or depth > max_depth
+    async with db.transaction() as conn:
+        start = await repo.get_node(conn, address_id)
+        if start is None:
+            raise NotFound(f"address {address_id} not found")
+        walks = []
+        for way in walk_directions(direction):
+            # One more than can be kept (the start counts) tells whether the cap cut anything.
+            nodes = await repo.get_reachable_nodes(conn, address_id, way, served, max_nodes)
+            edges = await repo.get_graph_edges(conn, address_id, way, served, max_nodes)
+            beyond = clipped and await repo.reaches_beyond(conn, address_id, way, served)
+            walks.append(Walk(nodes, edges, beyond))
+    return assemble(start, walks, max_nodes), served

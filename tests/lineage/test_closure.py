@@ -1,0 +1,109 @@
+"""The closure arithmetic, without a database: adding and removing an edge the way the SQL
+statements do must always give what a breadth-first search over the new edges gives."""
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.lineage.reference import bfs_closure
+from watcher_server.lineage.closure import Edge, plan_edge_changes, rederive_distances
+
+NODES = 7
+edges_strategy = st.sets(
+    st.tuples(st.integers(0, NODES - 1), st.integers(0, NODES - 1)), min_size=1, max_size=24
+)
+
+
+def _ends(closure: dict[Edge, int], source: int, target: int) -> tuple[dict, dict]:
+    before = {source: 0} | {x: d for (x, y), d in closure.items() if y == source and x != source}
+    after = {target: 0} | {y: d for (x, y), d in closure.items() if x == target and y != target}
+    return before, after
+
+
+def add_edge(closure: dict[Edge, int], source: int, target: int) -> dict[Edge, int]:
+    """What the INSERT … SELECT … ON CONFLICT DO UPDATE statement does."""
+    before, after = _ends(closure, source, target)
+    result = dict(closure)
+    for x, dx in before.items():
+        for y, dy in after.items():
+            result[(x, y)] = min(result.get((x, y), math.inf), dx + 1 + dy)
+    return result
+
+
+def remove_edge(
+    closure: dict[Edge, int], edges_after: set[Edge], source: int, target: int
+) -> dict[Edge, int]:
+    """What the removal's DELETE, the two reads and the re-derivation do."""
+    before, after = _ends(closure, source, target)
+    suspects = {
+        (x, y)
+        for x, dx in before.items()
+        for y, dy in after.items()
+        if closure.get((x, y)) == dx + 1 + dy
+    }
+    kept = {pair: depth for pair, depth in closure.items() if pair not in suspects}
+    bounds: dict[Edge, int] = {}
+    for x, z in edges_after:
+        if x not in before:
+            continue
+        if z in after:
+            bounds[(x, z)] = 1
+        for y in after:
+            if (z, y) in kept:
+                bounds[(x, y)] = min(bounds.get((x, y), math.inf), 1 + kept[(z, y)])
+    internal = {(x, z) for x, z in edges_after if x in before and z in before}
+    exits = {pair: depth for pair, depth in bounds.items() if pair in suspects}
+    return kept | rederive_distances(suspects, internal, exits)
+
+
+@settings(max_examples=400, deadline=None)
+@given(edges=edges_strategy, data=st.data())
+def test_removing_an_edge_matches_a_fresh_search(edges: set[Edge], data: st.DataObject) -> None:
+    removed = data.draw(st.sampled_from(sorted(edges)))
+    remaining = edges - {removed}
+
+    assert remove_edge(bfs_closure(edges), remaining, *removed) == bfs_closure(remaining)
+
+
+@settings(max_examples=400, deadline=None)
+@given(edges=edges_strategy, added=st.tuples(st.integers(0, NODES), st.integers(0, NODES)))
+def test_adding_an_edge_matches_a_fresh_search(edges: set[Edge], added: Edge) -> None:
+    assert add_edge(bfs_closure(edges), *added) == bfs_closure(edges | {added})
+
+
+def test_diamond_shortcut_and_cycle() -> None:
+    # a=1 → b=2 → d=4, a → c=3 → d, shortcut a → d, cycle d → a.
+    edges = {(1, 2), (2, 4), (1, 3), (3, 4), (1, 4), (4, 1)}
+    closure = bfs_closure(edges)
+    assert closure[(1, 4)] == 1
+    assert closure[(1, 1)] == 2  # a lies on the cycle a → d → a
+
+    without_shortcut = remove_edge(closure, edges - {(1, 4)}, 1, 4)
+    assert without_shortcut == bfs_closure(edges - {(1, 4)})
+    assert without_shortcut[(1, 4)] == 2
+    assert without_shortcut[(1, 1)] == 3
+
+    without_cycle = remove_edge(without_shortcut, edges - {(1, 4), (4, 1)}, 4, 1)
+    assert (1, 1) not in without_cycle
+    assert (4, 2) not in without_cycle
+
+
+def test_rederive_leaves_out_pairs_no_longer_connected() -> None:
+    assert rederive_distances({(1, 2)}, set(), {}) == {}
+
+
+def test_a_self_loop_is_a_cycle_of_length_one() -> None:
+    assert bfs_closure({(5, 5)}) == {(5, 5): 1}
+    assert remove_edge({(5, 5): 1}, set(), 5, 5) == {}
+
+
+def test_edge_changes_only_count_distinct_edges() -> None:
+    changes = plan_edge_changes(
+        old={(1, 2), (1, 3)}, new={(1, 3), (1, 4), (1, 5)}, carried_elsewhere={(1, 2), (1, 5)}
+    )
+    assert changes.removed == {(1, 2)}
+    assert changes.added == {(1, 4), (1, 5)}
+    assert changes.vanished == ()  # another pipeline still carries 1 → 2
+    assert changes.appeared == ((1, 4),)  # 1 → 5 was already in the graph
+    assert plan_edge_changes({(1, 2)}, {(1, 2)}, set()).unchanged
