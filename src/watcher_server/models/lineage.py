@@ -3,7 +3,15 @@ closure of those edges: every reachable (ancestor, descendant) pair with its sho
 
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watcher_server.db.types import BigId, JSONDocument
@@ -68,15 +76,22 @@ class AddressLineageClosure(Base):
 
     __tablename__ = "address_lineage_closure"
     __table_args__ = (
+        # Descendants of an address (the primary key) and its ancestors (the index), with the
+        # depth inside both indexes on PostgreSQL so that walks never visit the table.
+        PrimaryKeyConstraint(
+            "source_address_id", "target_address_id", postgresql_include=["depth"]
+        ),
+        Index(
+            "ix_address_lineage_closure_target_source",
+            "target_address_id",
+            "source_address_id",
+            postgresql_include=["depth"],
+        ),
         CheckConstraint("depth >= 1", name="depth_positive"),
-        # Ancestors of an address; the primary key (source, target) serves descendants.
-        Index("ix_address_lineage_closure_target_source", "target_address_id", "source_address_id"),
     )
 
-    source_address_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("address.id"), primary_key=True
-    )
-    target_address_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("address.id"), primary_key=True
-    )
+    # No foreign keys: every row is derived from address_lineage, whose keys are checked, and
+    # addresses are never deleted. Per-row FK triggers would double the cost of closure writes.
+    source_address_id: Mapped[int] = mapped_column(BigId)
+    target_address_id: Mapped[int] = mapped_column(BigId)
     depth: Mapped[int] = mapped_column(Integer)

@@ -104,17 +104,10 @@ def upgrade() -> None:
         sa.Column("target_address_id", big_id, nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "source_address_id", "target_address_id", name="pk_address_lineage_closure"
-        ),
-        sa.ForeignKeyConstraint(
-            ["source_address_id"],
-            ["address.id"],
-            name="fk_address_lineage_closure_source_address_id_address",
-        ),
-        sa.ForeignKeyConstraint(
-            ["target_address_id"],
-            ["address.id"],
-            name="fk_address_lineage_closure_target_address_id_address",
+            "source_address_id",
+            "target_address_id",
+            name="pk_address_lineage_closure",
+            postgresql_include=["depth"],
         ),
         sa.CheckConstraint("depth >= 1", name="ck_address_lineage_closure_depth_positive"),
     )
@@ -122,6 +115,7 @@ def upgrade() -> None:
         "ix_address_lineage_closure_target_source",
         "address_lineage_closure",
         ["target_address_id", "source_address_id"],
+        postgresql_include=["depth"],
     )
 
 
