@@ -3,6 +3,7 @@ import pytest
 
 from tests.conftest import app_client
 from tests.factories import create_address, create_pipeline, post_lineage
+from watcher_server.lineage.schemas import LineageGraph
 from watcher_server.settings import Settings
 
 
@@ -30,6 +31,7 @@ async def test_default_is_one_step_both_ways(client: httpx.AsyncClient, unique: 
 
     assert response.status_code == 200
     graph = response.json()
+    assert LineageGraph.model_validate(graph).model_dump() == graph  # the documented shape
     assert (graph["direction"], graph["depth"], graph["truncated"]) == ("both", 1, False)
     assert graph["nodes"][0] == {
         "id": ids[1],

@@ -65,22 +65,32 @@ async def get_or_create_addresses(
     """Get-or-create every declared address by name (and its type), applying changed fields.
 
     A declaration whose digest differs from the stored one sets the fields it gives; nulls never
-    wipe a stored value. One lookup serves all addresses, so re-sending an unchanged lineage
-    costs two reads.
+    wipe a stored value. One read finds every address, so re-sending an unchanged lineage
+    costs that read only.
     """
     try:
         merged = merge_declarations(declarations)
     except ConflictingDeclarations as exc:
         raise InvalidInput(str(exc)) from None
-    types = await get_or_create_types(
-        conn, {d.address_type_name: d.address_type_group_name for d in merged.values()}, now
-    )
+    digests = {name: config_digest(declared_config(d)) for name, d in merged.items()}
     states = {row.name: row for row in await repo.get_address_states(conn, list(merged))}
-    result: dict[str, AddressRef] = {}
-    for name, declaration in merged.items():  # sorted by name: a deadlock-free insert order
+    result = {
+        name: AddressRef(state.id, False)
+        for name, state in states.items()
+        if state.input_hash == digests[name]
+    }
+    pending = [name for name in merged if name not in result]  # sorted: deadlock-free inserts
+    if not pending:
+        return result
+    types = await get_or_create_types(
+        conn,
+        {merged[n].address_type_name: merged[n].address_type_group_name for n in pending},
+        now,
+    )
+    for name in pending:
+        declaration, digest = merged[name], digests[name]
         type_ref = types[declaration.address_type_name]
         values = address_values(declaration, type_ref.id, type_ref.group_name)
-        digest = config_digest(declared_config(declaration))
         state = states.get(name)
         if state is None:
             new_id = await repo.insert_address_if_absent(

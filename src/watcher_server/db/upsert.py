@@ -3,7 +3,7 @@ keep-the-minimum upsert the lineage closure is maintained with."""
 
 from typing import Any
 
-from sqlalchemy import Select, Table, true
+from sqlalchemy import Insert, Select, Table, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,22 +27,22 @@ async def insert_if_absent(
     return (await conn.execute(statement)).scalar_one_or_none()
 
 
-async def upsert_keep_min(
-    conn: AsyncConnection, table: Table, rows: Select[Any], key: list[str], column: str
-) -> None:
+def keep_min_upsert(
+    dialect: str, table: Table, rows: Select[Any], key: list[str], column: str
+) -> Insert:
     """INSERT … SELECT `rows` into `table`; where `key` already exists keep the smaller `column`.
 
     `rows` must yield each key once (PostgreSQL refuses to update a row twice in one statement).
+    Built once per dialect and reused: the statement takes `rows`' bound parameters.
     """
     select_columns = [item.name for item in rows.selected_columns]
-    statement = _INSERTS[conn.dialect.name](table).from_select(
+    statement = _INSERTS[dialect](table).from_select(
         select_columns,
         # SQLite cannot tell "ON CONFLICT" from a join's "ON" after a SELECT without WHERE.
         rows.where(true()),
     )
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=key,
         set_={column: statement.excluded[column]},
         where=table.c[column] > statement.excluded[column],
     )
-    await conn.execute(statement)

@@ -45,33 +45,34 @@ def plan_edge_changes(
 
 
 def rederive_distances(
-    suspects: Iterable[Edge],
-    internal_edges: Iterable[Edge],
-    exit_bounds: Mapping[Edge, int],
+    suspects: Iterable[Edge], edges: Iterable[Edge], onward: Mapping[Edge, int]
 ) -> dict[Edge, int]:
     """New shortest distances of the closure rows a removed edge may have changed.
 
     `suspects` are the deleted rows (x, y): those whose shortest path may have used the edge.
-    Every other row is still exact. A new shortest path from x to y therefore runs through
-    suspect nodes of the same target y (x' with (x', y) suspect) and then leaves them, either by
-    an edge straight to y or into a node z whose remaining row (z, y) is exact:
+    Every other row is still exact. A new shortest path from x to y therefore first runs
+    through suspect sources of the same target y, then leaves them through an edge x' → z,
+    either straight to y or into a z whose remaining row (z, y) is exact. So:
 
-    - `exit_bounds[(x, y)]` is the best such exit from x: 1 for an edge x → y, else
-      1 + depth(z, y) over the edges x → z (rows of suspects excluded);
-    - `internal_edges` are the current distinct edges; those between two suspect sources of
-      the same target are walked, everything else is ignored.
+    - `edges` are the current distinct edges leaving suspect sources;
+    - `onward[(x, y)]` is the shortest 1 + depth(z, y) over those edges x → z, from the rows
+      that remain (pairs other than suspects are ignored).
 
-    A Dijkstra per target combines both. Pairs that are no longer connected are left out.
+    A Dijkstra per target combines both. Pairs no longer connected are left out.
     """
+    suspect_set = set(suspects)
+    exits = {pair: depth for pair, depth in onward.items() if pair in suspect_set}
     sources_by_target: dict[int, set[int]] = defaultdict(set)
-    for x, y in suspects:
+    for x, y in suspect_set:
         sources_by_target[y].add(x)
     predecessors: dict[int, set[int]] = defaultdict(set)
-    for x, z in internal_edges:
+    for x, z in edges:
+        if (x, z) in suspect_set:
+            exits[(x, z)] = 1
         predecessors[z].add(x)
     distances: dict[Edge, int] = {}
     for target, sources in sources_by_target.items():
-        for source, distance in _distances_to(target, sources, predecessors, exit_bounds).items():
+        for source, distance in _distances_to(target, sources, predecessors, exits).items():
             distances[(source, target)] = distance
     return distances
 
@@ -80,9 +81,9 @@ def _distances_to(
     target: int,
     sources: set[int],
     predecessors: Mapping[int, set[int]],
-    exit_bounds: Mapping[Edge, int],
+    exits: Mapping[Edge, int],
 ) -> dict[int, int]:
-    best = {x: exit_bounds[(x, target)] for x in sources if (x, target) in exit_bounds}
+    best = {x: exits[(x, target)] for x in sources if (x, target) in exits}
     queue = [(distance, x) for x, distance in best.items()]
     heapq.heapify(queue)
     done: set[int] = set()

@@ -1,14 +1,22 @@
-"""Every SQL statement on address_lineage and address_lineage_closure."""
+"""Every SQL statement on address_lineage and address_lineage_closure.
+
+The statements of the lineage write and of the graph read are built once, with bound
+parameters, and reused: building and caching a statement this size costs more CPU than
+PostgreSQL spends running it.
+"""
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any, Literal
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Executable,
     Integer,
     Row,
     Select,
+    bindparam,
     delete,
     exists,
     func,
@@ -24,8 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
-from watcher_server.db.upsert import upsert_keep_min
+from watcher_server.db.rows import RowsParameter, materialized
+from watcher_server.db.upsert import keep_min_upsert
 from watcher_server.lineage.closure import Edge
+from watcher_server.lineage.graph import START, Way
 from watcher_server.models import (
     Address,
     AddressLineage,
@@ -42,26 +52,36 @@ address_types = AddressType.__table__
 pipelines = Pipeline.__table__
 pipeline_types = PipelineType.__table__
 
-Direction = Literal["upstream", "downstream"]
 _CHUNK = 500  # edges per statement when deleting by (source, target)
-_NODE_COLUMNS = (
-    addresses.c.name,
-    address_types.c.name.label("type"),
-    address_types.c.group_name.label("group"),
+
+
+def _param(name: str) -> Any:
+    return bindparam(name, type_=BigInteger())
+
+
+def _zero() -> Any:
+    return literal(0, Integer())
+
+
+# --- a pipeline's edges ---------------------------------------------------------------------
+
+
+_PIPELINE_LINEAGE = (
+    select(pipelines.c.load_lineage, lineage.c.source_address_id, lineage.c.target_address_id)
+    .join_from(pipelines, lineage, lineage.c.pipeline_id == pipelines.c.id, isouter=True)
+    .where(pipelines.c.id == _param("pipeline_id"))
 )
 
 
-async def get_load_lineage(conn: AsyncConnection, pipeline_id: int) -> bool | None:
-    """The pipeline's load_lineage flag; None when there is no such pipeline."""
-    statement = select(pipelines.c.load_lineage).where(pipelines.c.id == pipeline_id)
-    return (await conn.execute(statement)).scalar_one_or_none()
-
-
-async def get_pipeline_edges(conn: AsyncConnection, pipeline_id: int) -> set[Edge]:
-    statement = select(lineage.c.source_address_id, lineage.c.target_address_id).where(
-        lineage.c.pipeline_id == pipeline_id
-    )
-    return {(row[0], row[1]) for row in await conn.execute(statement)}
+async def get_pipeline_lineage(
+    conn: AsyncConnection, pipeline_id: int
+) -> tuple[bool | None, set[Edge]]:
+    """The pipeline's load_lineage flag (None when there is no such pipeline) and its edges."""
+    rows = (await conn.execute(_PIPELINE_LINEAGE, {"pipeline_id": pipeline_id})).all()
+    if not rows:
+        return None, set()
+    edges = {(source, target) for _, source, target in rows if source is not None}
+    return rows[0][0], edges
 
 
 async def get_edges_of_other_pipelines(
@@ -115,35 +135,34 @@ async def insert_pipeline_edges(
         await conn.execute(insert(lineage), rows)
 
 
-def _ancestors_or_self(address_id: int) -> Subquery:
-    """(id, depth): the address at 0 and every address that reaches it, at its distance."""
+# --- closure upkeep: parameters `source` and `target` name the edge -------------------------
+
+
+def _before_source() -> Subquery:
+    """(id, depth): the edge's source at 0 and every address reaching it, at its distance."""
+    source = _param("source")
     return union_all(
-        select(_id(address_id).label("id"), literal(0, Integer()).label("depth")),
+        select(source.label("id"), _zero().label("depth")),
         select(closure.c.source_address_id, closure.c.depth).where(
-            closure.c.target_address_id == address_id,
-            closure.c.source_address_id != address_id,
+            closure.c.target_address_id == source, closure.c.source_address_id != source
         ),
     ).subquery()
 
 
-def _descendants_or_self(address_id: int) -> Subquery:
-    """(id, depth): the address at 0 and every address it reaches, at its distance."""
+def _after_target() -> Subquery:
+    """(id, depth): the edge's target at 0 and every address it reaches, at its distance."""
+    target = _param("target")
     return union_all(
-        select(_id(address_id).label("id"), literal(0, Integer()).label("depth")),
+        select(target.label("id"), _zero().label("depth")),
         select(closure.c.target_address_id, closure.c.depth).where(
-            closure.c.source_address_id == address_id,
-            closure.c.target_address_id != address_id,
+            closure.c.source_address_id == target, closure.c.target_address_id != target
         ),
     ).subquery()
 
 
-def _id(value: int) -> Any:
-    return literal(value, BigInteger())
-
-
-def _paths_through(source: int, target: int) -> Select[Any]:
+def _paths_through() -> Select[Any]:
     """(x, y, depth) for every x ⇝ source → target ⇝ y, one row per pair at its shortest."""
-    before, after = _ancestors_or_self(source), _descendants_or_self(target)
+    before, after = _before_source(), _after_target()
     return (
         select(
             before.c.id.label("source_address_id"),
@@ -155,72 +174,127 @@ def _paths_through(source: int, target: int) -> Select[Any]:
     )
 
 
-async def add_to_closure(conn: AsyncConnection, source: int, target: int) -> None:
-    """Account for a new distinct edge: every path through it, keeping shorter existing rows."""
-    await upsert_keep_min(
-        conn,
-        closure,
-        _paths_through(source, target),
-        ["source_address_id", "target_address_id"],
-        "depth",
+@cache
+def _add_statement(dialect: str) -> Executable:
+    return keep_min_upsert(
+        dialect, closure, _paths_through(), ["source_address_id", "target_address_id"], "depth"
     )
 
 
-async def delete_rows_through(conn: AsyncConnection, source: int, target: int) -> set[Edge]:
-    """Delete the closure rows whose shortest distance may run through the edge source → target
-    (depth = d(x, source) + 1 + d(target, y)); the deleted pairs are returned."""
-    before, after = _ancestors_or_self(source), _descendants_or_self(target)
-    candidates = select(before.c.id, after.c.id, before.c.depth + after.c.depth + 1).select_from(
-        before.join(after, true())
+_SIDE_ANCESTOR, _SIDE_DESCENDANT = 0, 1
+_KEYS = RowsParameter("keys", {"x": "bigint", "y": "bigint", "d": "int"})
+_SOURCES = RowsParameter("sources", {"id": "bigint"})
+_TARGETS = RowsParameter("targets", {"id": "bigint"})
+
+
+def _ends_statement() -> Executable:
+    source, target = _param("source"), _param("target")
+    return union_all(
+        select(literal(_SIDE_ANCESTOR), closure.c.source_address_id, closure.c.depth).where(
+            closure.c.target_address_id == source, closure.c.source_address_id != source
+        ),
+        select(literal(_SIDE_DESCENDANT), closure.c.target_address_id, closure.c.depth).where(
+            closure.c.source_address_id == target, closure.c.target_address_id != target
+        ),
     )
-    statement = (
+
+
+@cache
+def _delete_keys_statement(dialect: str) -> Executable:
+    keys = _KEYS.select(dialect).subquery()
+    key = tuple_(closure.c.source_address_id, closure.c.target_address_id, closure.c.depth)
+    return (
         delete(closure)
-        .where(
-            tuple_(closure.c.source_address_id, closure.c.target_address_id, closure.c.depth).in_(
-                candidates
-            )
-        )
+        .where(key.in_(select(keys.c.x, keys.c.y, keys.c.d)))
         .returning(closure.c.source_address_id, closure.c.target_address_id)
     )
-    return {(row[0], row[1]) for row in await conn.execute(statement)}
 
 
-async def get_exit_bounds(conn: AsyncConnection, source: int, target: int) -> dict[Edge, int]:
-    """For x among source and its ancestors, y among target and its descendants: the shortest
-    x → z ⇝ y using one current edge x → z and then an existing closure row (or z = y)."""
-    before_ids = select(_ancestors_or_self(source).c.id)
-    after_ids = select(_descendants_or_self(target).c.id)
-    first_hops = (
+def _leaving(dialect: str) -> Select[Any]:
+    sources = _SOURCES.select(dialect).subquery()
+    return (
         select(lineage.c.source_address_id.label("x"), lineage.c.target_address_id.label("z"))
-        .where(lineage.c.source_address_id.in_(before_ids))
+        .where(lineage.c.source_address_id.in_(select(sources.c.id)))
         .distinct()
-        .cte("first_hops")
     )
-    direct = select(
-        first_hops.c.x, first_hops.c.z.label("y"), literal(1, Integer()).label("depth")
-    ).where(first_hops.c.z.in_(after_ids))
-    onwards = (
-        select(first_hops.c.x, closure.c.target_address_id, closure.c.depth + 1)
-        .join_from(first_hops, closure, closure.c.source_address_id == first_hops.c.z)
-        .where(closure.c.target_address_id.in_(after_ids))
-    )
-    paths = union_all(direct, onwards).subquery()
-    statement = select(paths.c.x, paths.c.y, func.min(paths.c.depth)).group_by(paths.c.x, paths.c.y)
-    return {(row[0], row[1]): row[2] for row in await conn.execute(statement)}
 
 
-async def get_edges_among_ancestors(conn: AsyncConnection, address_id: int) -> set[Edge]:
-    """Distinct current edges between two members of {address} and its ancestors."""
-    members = select(_ancestors_or_self(address_id).c.id)
-    statement = (
-        select(lineage.c.source_address_id, lineage.c.target_address_id)
-        .where(
-            lineage.c.source_address_id.in_(members),
-            lineage.c.target_address_id.in_(members),
+@cache
+def _leaving_statement(dialect: str) -> Executable:
+    return _leaving(dialect)
+
+
+@cache
+def _onward_statement(dialect: str) -> Executable:
+    # Driven from the targets (their ancestors, through the target index) rather than from the
+    # sources: a source may feed thousands of addresses, each reaching hundreds.
+    targets, sources = _TARGETS.select(dialect).subquery(), _SOURCES.select(dialect).subquery()
+    reach = materialized(
+        select(
+            closure.c.source_address_id.label("z"),
+            closure.c.target_address_id.label("y"),
+            closure.c.depth,
         )
-        .distinct()
+        .where(closure.c.target_address_id.in_(select(targets.c.id)))
+        .cte("reach")
     )
-    return {(row[0], row[1]) for row in await conn.execute(statement)}
+    return (
+        select(lineage.c.source_address_id, reach.c.y, func.min(reach.c.depth) + 1)
+        .join_from(reach, lineage, lineage.c.target_address_id == reach.c.z)
+        .where(lineage.c.source_address_id.in_(select(sources.c.id)))
+        .group_by(lineage.c.source_address_id, reach.c.y)
+    )
+
+
+_ENDS = _ends_statement()
+
+
+async def add_to_closure(conn: AsyncConnection, source: int, target: int) -> None:
+    """Account for a new distinct edge: every path through it, keeping shorter existing rows."""
+    statement = _add_statement(conn.dialect.name)
+    await conn.execute(statement, {"source": source, "target": target})
+
+
+async def get_ends(
+    conn: AsyncConnection, source: int, target: int
+) -> tuple[dict[int, int], dict[int, int]]:
+    """For an edge source → target: the addresses reaching source and those target reaches,
+    each with its distance (source and target themselves at 0)."""
+    before, after = {source: 0}, {target: 0}
+    for side, address_id, depth in await conn.execute(_ENDS, {"source": source, "target": target}):
+        (before if side == _SIDE_ANCESTOR else after)[address_id] = depth
+    return before, after
+
+
+async def delete_closure_rows(
+    conn: AsyncConnection, rows: Iterable[tuple[int, int, int]]
+) -> set[Edge]:
+    """Delete the rows among (source, target, depth) `rows` that exist; their pairs."""
+    dialect = conn.dialect.name
+    result = await conn.execute(_delete_keys_statement(dialect), _KEYS.bind(dialect, rows))
+    return {(row[0], row[1]) for row in result}
+
+
+async def get_edges_leaving(conn: AsyncConnection, sources: Collection[int]) -> set[Edge]:
+    """Distinct current edges whose source is among `sources`."""
+    dialect = conn.dialect.name
+    result = await conn.execute(_leaving_statement(dialect), _SOURCES.bind(dialect, _ids(sources)))
+    return {(row[0], row[1]) for row in result}
+
+
+async def get_onward_depths(
+    conn: AsyncConnection, sources: Collection[int], targets: Collection[int]
+) -> dict[Edge, int]:
+    """For x in `sources`, y in `targets`: the shortest 1 + depth(z, y) over current edges
+    x → z and closure rows (z, y)."""
+    dialect = conn.dialect.name
+    params = {**_SOURCES.bind(dialect, _ids(sources)), **_TARGETS.bind(dialect, _ids(targets))}
+    result = await conn.execute(_onward_statement(dialect), params)
+    return {(row[0], row[1]): row[2] for row in result}
+
+
+def _ids(ids: Collection[int]) -> list[tuple[int]]:
+    return [(address_id,) for address_id in sorted(ids)]
 
 
 async def insert_closure_rows(conn: AsyncConnection, rows: dict[Edge, int]) -> None:
@@ -234,89 +308,95 @@ async def insert_closure_rows(conn: AsyncConnection, rows: dict[Edge, int]) -> N
         )
 
 
-async def get_node(conn: AsyncConnection, address_id: int) -> Row[Any] | None:
-    """id, name, type and group of one address."""
-    statement = (
-        select(addresses.c.id, literal(0, Integer()).label("distance"), *_NODE_COLUMNS)
-        .join_from(addresses, address_types, address_types.c.id == addresses.c.address_type_id)
-        .where(addresses.c.id == address_id)
-    )
-    return (await conn.execute(statement)).first()
+# --- graph reads -----------------------------------------------------------------------------
 
 
-def _reach(address_id: int, direction: Direction, depth: int, limit: int) -> Subquery:
-    """(id, distance) of the `limit` nearest addresses within `depth` in `direction`."""
-    start, other = _ends(direction)
+def _reach(way: Way) -> Select[Any]:
+    """(way, id, distance) of the `limit` nearest addresses within `depth` of `address_id`."""
+    if way == "downstream":
+        start, other = closure.c.source_address_id, closure.c.target_address_id
+    else:
+        start, other = closure.c.target_address_id, closure.c.source_address_id
+    address_id = _param("address_id")
     return (
-        select(other.label("id"), closure.c.depth.label("distance"))
-        .where(start == address_id, other != address_id, closure.c.depth <= depth)
+        select(literal(way).label("way"), other.label("id"), closure.c.depth.label("distance"))
+        .where(start == address_id, other != address_id, closure.c.depth <= bindparam("depth"))
         .order_by(closure.c.depth, other)
-        .limit(limit)
-        .subquery()
+        .limit(bindparam("limit"))
     )
 
 
-def _ends(direction: Direction) -> tuple[Any, Any]:
-    if direction == "downstream":
-        return closure.c.source_address_id, closure.c.target_address_id
-    return closure.c.target_address_id, closure.c.source_address_id
-
-
-async def get_reachable_nodes(
-    conn: AsyncConnection, address_id: int, direction: Direction, depth: int, limit: int
-) -> list[Row[Any]]:
-    """The nearest `limit` addresses within `depth` of the start, nearest first, then by id."""
-    reach = _reach(address_id, direction, depth, limit)
-    statement = (
-        select(reach.c.id, reach.c.distance, *_NODE_COLUMNS)
-        .join_from(reach, addresses, addresses.c.id == reach.c.id)
-        .join(address_types, address_types.c.id == addresses.c.address_type_id)
-        .order_by(reach.c.distance, reach.c.id)
+@cache
+def _nodes_statement(ways: tuple[Way, ...]) -> Executable:
+    start = select(
+        literal(START).label("way"), _param("address_id").label("id"), _zero().label("distance")
     )
-    return list(await conn.execute(statement))
-
-
-async def get_graph_edges(
-    conn: AsyncConnection, address_id: int, direction: Direction, depth: int, limit: int
-) -> list[Row[Any]]:
-    """Edges walked from the start: those leaving (downstream) or entering (upstream) an address
-    nearer than `depth`, among the same `limit` nearest addresses; one row per pipeline."""
-    reach = _reach(address_id, direction, depth, limit)
-    members = union_all(
-        select(_id(address_id).label("id"), literal(0, Integer()).label("distance")),
-        select(reach.c.id, reach.c.distance),
-    ).cte("members")
-    near, far = aliased(members, name="near"), aliased(members, name="far")
-    near_end, far_end = (
-        (lineage.c.source_address_id, lineage.c.target_address_id)
-        if direction == "downstream"
-        else (lineage.c.target_address_id, lineage.c.source_address_id)
-    )
-    statement = (
+    reaches = [_reach(way).subquery() for way in ways]
+    found = union_all(start, *(select(*reach.c) for reach in reaches)).subquery()
+    return (
         select(
-            lineage.c.source_address_id,
-            lineage.c.target_address_id,
-            pipelines.c.id.label("pipeline_id"),
-            pipelines.c.name.label("pipeline_name"),
-            pipeline_types.c.name.label("pipeline_type"),
-            pipelines.c.active,
+            found.c.way,
+            found.c.id,
+            found.c.distance,
+            addresses.c.name,
+            address_types.c.name.label("type"),
+            address_types.c.group_name.label("group"),
         )
-        .join_from(near, lineage, near_end == near.c.id)
-        .join(far, far_end == far.c.id)
-        .join(pipelines, pipelines.c.id == lineage.c.pipeline_id)
-        .join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
-        .where(near.c.distance < depth)
+        .join_from(found, addresses, addresses.c.id == found.c.id)
+        .join(address_types, address_types.c.id == addresses.c.address_type_id)
     )
-    return list(await conn.execute(statement))
 
 
-async def reaches_beyond(
-    conn: AsyncConnection, address_id: int, direction: Direction, depth: int
-) -> bool:
-    """Whether some address is farther than `depth` from the start in `direction`."""
-    start, _ = _ends(direction)
-    statement = select(exists().where(start == address_id, closure.c.depth > depth))
-    return bool((await conn.execute(statement)).scalar())
+_WALK_DOWN = RowsParameter("down", {"id": "bigint"})
+_WALK_UP = RowsParameter("up", {"id": "bigint"})
+
+
+@cache
+def _edges_statement(dialect: str) -> Executable:
+    """Edges leaving the `down` addresses and entering the `up` ones, one row per pipeline."""
+    selects = []
+    walks = ((lineage.c.source_address_id, _WALK_DOWN), (lineage.c.target_address_id, _WALK_UP))
+    for end, ids in walks:
+        walked = ids.select(dialect).subquery()
+        selects.append(
+            select(
+                lineage.c.source_address_id,
+                lineage.c.target_address_id,
+                pipelines.c.id.label("pipeline_id"),
+                pipelines.c.name.label("pipeline_name"),
+                pipeline_types.c.name.label("pipeline_type"),
+                pipelines.c.active,
+            )
+            .join_from(lineage, pipelines, pipelines.c.id == lineage.c.pipeline_id)
+            .join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
+            .where(end.in_(select(walked.c.id)))
+        )
+    return union_all(*selects)
+
+
+async def get_nodes(
+    conn: AsyncConnection, address_id: int, ways: tuple[Way, ...], depth: int, limit: int
+) -> list[Row[Any]]:
+    """The start (way "start", distance 0) and, per way, the `limit` nearest addresses within
+    `depth`, with name, type and group. Empty when the address does not exist."""
+    params = {"address_id": address_id, "depth": depth, "limit": limit}
+    return (await conn.execute(_nodes_statement(ways), params)).all()
+
+
+async def get_edges_around(
+    conn: AsyncConnection, downstream_of: Collection[int], upstream_of: Collection[int]
+) -> list[Row[Any]]:
+    """Edges leaving `downstream_of` and edges entering `upstream_of`, one row per pipeline
+    carrying them, with the pipeline's name, type and active flag."""
+    dialect = conn.dialect.name
+    params = {
+        **_WALK_DOWN.bind(dialect, _ids(downstream_of)),
+        **_WALK_UP.bind(dialect, _ids(upstream_of)),
+    }
+    return (await conn.execute(_edges_statement(dialect), params)).all()
+
+
+# --- the original's closure read -------------------------------------------------------------
 
 
 async def get_closure_rows_of(

@@ -12,7 +12,7 @@ from watcher_server.db.locks import serialize_lineage_writes
 from watcher_server.errors import NotFound
 from watcher_server.lineage import repository as repo
 from watcher_server.lineage.closure import Edge, plan_edge_changes, rederive_distances
-from watcher_server.lineage.graph import Graph, Walk, assemble, walk_directions
+from watcher_server.lineage.graph import graph_document, keep_nodes, ways_to_walk
 from watcher_server.lineage.schemas import Direction, LineageCreate, LineageWritten
 
 
@@ -25,7 +25,8 @@ async def replace_lineage(
     says so with a count of 0, and False tells the caller nothing was written.
     """
     async with db.transaction() as conn:
-        load_lineage = await repo.get_load_lineage(conn, data.pipeline_id)
+        await serialize_lineage_writes(conn)
+        load_lineage, old_edges = await repo.get_pipeline_lineage(conn, data.pipeline_id)
         if load_lineage is None:
             raise NotFound(f"pipeline {data.pipeline_id} not found")
         if not load_lineage:
@@ -36,14 +37,13 @@ async def replace_lineage(
                 "no lineage relationships created.",
             )
             return skipped, False
-        await serialize_lineage_writes(conn)
         refs = await get_or_create_addresses(
             conn, [*data.source_addresses, *data.target_addresses], now
         )
         sources = {refs[address.name].id for address in data.source_addresses}
         targets = {refs[address.name].id for address in data.target_addresses}
         edges = {(source, target) for source in sources for target in targets}
-        await _set_pipeline_edges(conn, data.pipeline_id, edges, now)
+        await _replace_edges(conn, data.pipeline_id, old_edges, edges, now)
     written = LineageWritten(
         pipeline_id=data.pipeline_id,
         lineage_relationships_created=len(edges),
@@ -52,12 +52,11 @@ async def replace_lineage(
     return written, True
 
 
-async def _set_pipeline_edges(
-    conn: AsyncConnection, pipeline_id: int, edges: set[Edge], now: datetime
+async def _replace_edges(
+    conn: AsyncConnection, pipeline_id: int, old: set[Edge], edges: set[Edge], now: datetime
 ) -> None:
     """Only edges that enter or leave the set of distinct edges touch the closure, so sending
-    the same lineage again costs one read."""
-    old = await repo.get_pipeline_edges(conn, pipeline_id)
+    the same lineage again writes nothing."""
     if old == edges:
         return
     others = await repo.get_edges_of_other_pipelines(conn, pipeline_id, old ^ edges)
@@ -73,13 +72,15 @@ async def _set_pipeline_edges(
 
 
 async def _remove_from_closure(conn: AsyncConnection, edge: Edge) -> None:
-    """Re-derive only the rows whose shortest path may have used the removed edge."""
-    source, target = edge
-    suspects = await repo.delete_rows_through(conn, source, target)
-    bounds = await repo.get_exit_bounds(conn, source, target)
-    internal = await repo.get_edges_among_ancestors(conn, source)
-    exits = {pair: depth for pair, depth in bounds.items() if pair in suspects}
-    await repo.insert_closure_rows(conn, rederive_distances(suspects, internal, exits))
+    """Re-derive only the rows whose shortest path may have used the removed edge u → v:
+    those (x, y) with depth = d(x, u) + 1 + d(v, y)."""
+    before, after = await repo.get_ends(conn, *edge)
+    candidates = [(x, y, dx + 1 + dy) for x, dx in before.items() for y, dy in after.items()]
+    suspects = await repo.delete_closure_rows(conn, candidates)
+    sources, targets = {x for x, _ in suspects}, {y for _, y in suspects}
+    leaving = await repo.get_edges_leaving(conn, sources)
+    onward = await repo.get_onward_depths(conn, sources, targets)
+    await repo.insert_closure_rows(conn, rederive_distances(suspects, leaving, onward))
 
 
 async def get_closure_rows(
@@ -99,20 +100,19 @@ async def get_graph(
     depth: int | None,
     max_depth: int,
     max_nodes: int,
-) -> tuple[Graph, int]:
+) -> dict[str, Any]:
     """The addresses within `depth` (None: any) of the start, and the edges walked to reach
-    them; capped at `max_depth` and `max_nodes`. Returns the graph and the depth served."""
+    them, capped at `max_depth` and `max_nodes`: the JSON document of GET /lineage."""
     served = max_depth if depth is None else min(depth, max_depth)
-    clipped = depth is None or depth > max_depth
+    # When the depth cap applies, addresses one step beyond it are fetched too, only to tell
+    # whether the cap cut something; likewise one more address per way than can be kept.
+    reach = served + 1 if depth is None or depth > max_depth else served
     async with db.transaction() as conn:
-        start = await repo.get_node(conn, address_id)
-        if start is None:
+        rows = await repo.get_nodes(conn, address_id, ways_to_walk(direction), reach, max_nodes)
+        if not rows:
             raise NotFound(f"address {address_id} not found")
-        walks = []
-        for way in walk_directions(direction):
-            # One more than can be kept (the start counts) tells whether the cap cut anything.
-            nodes = await repo.get_reachable_nodes(conn, address_id, way, served, max_nodes)
-            edges = await repo.get_graph_edges(conn, address_id, way, served, max_nodes)
-            beyond = clipped and await repo.reaches_beyond(conn, address_id, way, served)
-            walks.append(Walk(nodes, edges, beyond))
-    return assemble(start, walks, max_nodes), served
+        nodes = keep_nodes(rows, max_nodes, served)
+        edges = await repo.get_edges_around(
+            conn, nodes.walk_from["downstream"], nodes.walk_from["upstream"]
+        )
+    return graph_document(address_id, direction, served, nodes, edges)
