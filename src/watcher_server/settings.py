@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     watcher_default_load_lineage: bool = True
     # Caps of GET /lineage/{address_id}: deeper or larger graphs are cut and marked truncated.
     watcher_lineage_max_depth: int = Field(default=50, ge=1, le=10_000)
-    watcher_lineage_max_nodes: int = Field(default=10_000, ge=1, le=1_000_000)
+    watcher_lineage_max_nodes: int = Field(default=2_000, ge=1, le=1_000_000)
     watcher_timeliness_check_lookback_minutes: int = Field(default=60, ge=5)
     watcher_timeliness_check_schedule: str = "*/15 * * * *"
     watcher_freshness_check_schedule: str = "0 * * * *"

@@ -349,15 +349,20 @@ def _nodes_statement(ways: tuple[Way, ...]) -> Executable:
 
 _WALK_DOWN = RowsParameter("down", {"id": "bigint"})
 _WALK_UP = RowsParameter("up", {"id": "bigint"})
+_KEPT = RowsParameter("kept", {"id": "bigint"})
 
 
 @cache
 def _edges_statement(dialect: str) -> Executable:
-    """Edges leaving the `down` addresses and entering the `up` ones, one row per pipeline."""
+    """Edges leaving the `down` addresses and entering the `up` ones, whose other end is one
+    of the `kept` addresses; one row per pipeline."""
+    kept = _KEPT.select(dialect).cte("kept")
     selects = []
-    walks = ((lineage.c.source_address_id, _WALK_DOWN), (lineage.c.target_address_id, _WALK_UP))
-    for end, ids in walks:
-        walked = ids.select(dialect).subquery()
+    for near, far, walked in (
+        (lineage.c.source_address_id, lineage.c.target_address_id, _WALK_DOWN),
+        (lineage.c.target_address_id, lineage.c.source_address_id, _WALK_UP),
+    ):
+        start = walked.select(dialect).subquery()
         selects.append(
             select(
                 lineage.c.source_address_id,
@@ -369,7 +374,7 @@ def _edges_statement(dialect: str) -> Executable:
             )
             .join_from(lineage, pipelines, pipelines.c.id == lineage.c.pipeline_id)
             .join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
-            .where(end.in_(select(walked.c.id)))
+            .where(near.in_(select(start.c.id)), far.in_(select(kept.c.id)))
         )
     return union_all(*selects)
 
@@ -384,14 +389,18 @@ async def get_nodes(
 
 
 async def get_edges_around(
-    conn: AsyncConnection, downstream_of: Collection[int], upstream_of: Collection[int]
+    conn: AsyncConnection,
+    downstream_of: Collection[int],
+    upstream_of: Collection[int],
+    kept: Collection[int],
 ) -> list[Row[Any]]:
-    """Edges leaving `downstream_of` and edges entering `upstream_of`, one row per pipeline
-    carrying them, with the pipeline's name, type and active flag."""
+    """Edges leaving `downstream_of` and edges entering `upstream_of`, between `kept`
+    addresses; one row per pipeline carrying them, with its name, type and active flag."""
     dialect = conn.dialect.name
     params = {
         **_WALK_DOWN.bind(dialect, _ids(downstream_of)),
         **_WALK_UP.bind(dialect, _ids(upstream_of)),
+        **_KEPT.bind(dialect, _ids(kept)),
     }
     return (await conn.execute(_edges_statement(dialect), params)).all()
 

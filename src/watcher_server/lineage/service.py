@@ -113,6 +113,9 @@ async def get_graph(
             raise NotFound(f"address {address_id} not found")
         nodes = keep_nodes(rows, max_nodes, served)
         edges = await repo.get_edges_around(
-            conn, nodes.walk_from["downstream"], nodes.walk_from["upstream"]
+            conn,
+            nodes.walk_from["downstream"],
+            nodes.walk_from["upstream"],
+            [row[1] for row in nodes.kept],
         )
     return graph_document(address_id, direction, served, nodes, edges)
