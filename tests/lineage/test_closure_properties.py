@@ -30,7 +30,7 @@ async def _graph(client: httpx.AsyncClient, tag: str, pipelines: int) -> tuple[l
 
 
 @settings(
-    max_examples=40,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -10,6 +10,7 @@ from watcher_server.addresses.service import get_or_create_addresses
 from watcher_server.db import Database
 from watcher_server.db.locks import serialize_lineage_writes
 from watcher_server.errors import NotFound
+from watcher_server.lineage import read_repository as reads
 from watcher_server.lineage import repository as repo
 from watcher_server.lineage.closure import Edge, plan_edge_changes, rederive_distances
 from watcher_server.lineage.graph import graph_document, keep_nodes, ways_to_walk
@@ -88,9 +89,9 @@ async def get_closure_rows(
 ) -> list[Row[Any]]:
     """Every (ancestor, descendant) pair the address is part of, deepest first."""
     async with db.transaction() as conn:
-        if not await repo.address_exists(conn, address_id):
+        if not await reads.address_exists(conn, address_id):
             raise NotFound(f"address {address_id} not found")
-        return await repo.get_closure_rows_of(conn, address_id, limit, offset)
+        return await reads.get_closure_rows_of(conn, address_id, limit, offset)
 
 
 async def get_graph(
@@ -108,11 +109,11 @@ async def get_graph(
     # whether the cap cut something; likewise one more address per way than can be kept.
     reach = served + 1 if depth is None or depth > max_depth else served
     async with db.transaction() as conn:
-        rows = await repo.get_nodes(conn, address_id, ways_to_walk(direction), reach, max_nodes)
+        rows = await reads.get_nodes(conn, address_id, ways_to_walk(direction), reach, max_nodes)
         if not rows:
             raise NotFound(f"address {address_id} not found")
         nodes = keep_nodes(rows, max_nodes, served)
-        edges = await repo.get_edges_around(
+        edges = await reads.get_edges_around(
             conn,
             nodes.walk_from["downstream"],
             nodes.walk_from["upstream"],
