@@ -4,8 +4,10 @@ The closure holds, for every pair (x, y) such that y is reachable from x through
 more, the length of the shortest such path. It depends only on the set of distinct edges, so a
 pipeline's lineage write is first reduced to the distinct edges that appear and disappear.
 
-Adding an edge u → v is a single SQL statement (ancestors of u by descendants of v). Removing
-one needs the re-derivation below, run on the rows the removal may have changed.
+Adding edges is one SQL statement (for each new edge u → v, the addresses reaching u by those v
+reaches, at the smallest sum of distances) as long as no new path can run through two new
+edges; otherwise edge by edge. Removing edges deletes the rows they may have shortened
+(`removal_keys`) and re-derives exactly those (`rederive_distances`), all removed edges at once.
 """
 
 import heapq
@@ -42,6 +44,37 @@ def plan_edge_changes(
         vanished=tuple(sorted(removed - others)),
         appeared=tuple(sorted(added - others)),
     )
+
+
+def removal_keys(
+    edges: Iterable[Edge],
+    before: Mapping[int, Mapping[int, int]],
+    after: Mapping[int, Mapping[int, int]],
+) -> list[tuple[int, int, int]]:
+    """The closure rows that removing `edges` may change, as (x, y, depth) keys.
+
+    A row (x, y) may owe its distance to a removed edge u → v exactly when its depth equals
+    d(x, u) + 1 + d(v, y); as the edge exists, the depth is never more than that, so it is
+    enough to compare with the smallest such sum over the removed edges. `before[u]` maps u
+    (at 0) and every address reaching it to its distance; `after[v]` likewise for v and every
+    address it reaches.
+    """
+    targets_of: dict[int, set[int]] = defaultdict(set)
+    for source, target in edges:
+        targets_of[source].add(target)
+    best: dict[Edge, int] = {}
+    for source, targets in targets_of.items():
+        onward: dict[int, int] = {}
+        for target in targets:
+            for y, depth in after[target].items():
+                if depth < onward.get(y, depth + 1):
+                    onward[y] = depth
+        for x, to_source in before[source].items():
+            for y, from_target in onward.items():
+                depth = to_source + 1 + from_target
+                if depth < best.get((x, y), depth + 1):
+                    best[(x, y)] = depth
+    return [(x, y, depth) for (x, y), depth in best.items()]
 
 
 def rederive_distances(

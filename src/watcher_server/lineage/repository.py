@@ -14,14 +14,13 @@ from sqlalchemy import (
     BigInteger,
     Executable,
     Integer,
-    Select,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     literal,
     select,
-    true,
     tuple_,
     union_all,
 )
@@ -130,67 +129,84 @@ async def insert_pipeline_edges(
         await conn.execute(insert(lineage), rows)
 
 
-# --- closure upkeep: parameters `source` and `target` name the edge -------------------------
+# --- closure upkeep ------------------------------------------------------------------------
+
+_EDGES = RowsParameter("edges", {"u": "bigint", "v": "bigint"})
+_KEYS = RowsParameter("keys", {"x": "bigint", "y": "bigint", "d": "int"})
+_SOURCES = RowsParameter("sources", {"id": "bigint"})
+_TARGETS = RowsParameter("targets", {"id": "bigint"})
+_SIDE_ANCESTOR, _SIDE_DESCENDANT = 0, 1
 
 
-def _before_source() -> Subquery:
-    """(id, depth): the edge's source at 0 and every address reaching it, at its distance."""
-    source = _param("source")
+def _around(dialect: str, end: str) -> Subquery:
+    """(anchor, id, depth): each source (end "u") of the new edges with itself at 0 and every
+    address reaching it; or each target (end "v") with every address it reaches."""
+    edges = _EDGES.select(dialect).subquery()
+    anchors = select(edges.c[end].label("anchor")).distinct().subquery()
+    if end == "u":
+        anchor, other = closure.c.target_address_id, closure.c.source_address_id
+    else:
+        anchor, other = closure.c.source_address_id, closure.c.target_address_id
     return union_all(
-        select(source.label("id"), _zero().label("depth")),
-        select(closure.c.source_address_id, closure.c.depth).where(
-            closure.c.target_address_id == source, closure.c.source_address_id != source
+        select(anchors.c.anchor, anchors.c.anchor.label("id"), _zero().label("depth")),
+        select(anchor, other, closure.c.depth).where(
+            anchor.in_(select(anchors.c.anchor)), other != anchor
         ),
     ).subquery()
 
 
-def _after_target() -> Subquery:
-    """(id, depth): the edge's target at 0 and every address it reaches, at its distance."""
-    target = _param("target")
-    return union_all(
-        select(target.label("id"), _zero().label("depth")),
-        select(closure.c.target_address_id, closure.c.depth).where(
-            closure.c.source_address_id == target, closure.c.target_address_id != target
-        ),
-    ).subquery()
-
-
-def _paths_through() -> Select[Any]:
-    """(x, y, depth) for every x ⇝ source → target ⇝ y, one row per pair at its shortest."""
-    before, after = _before_source(), _after_target()
-    return (
+@cache
+def _add_statement(dialect: str) -> Executable:
+    """For every new edge u → v and x ⇝ u, v ⇝ y: the row (x, y) at the smallest
+    d(x, u) + 1 + d(v, y), keeping stored rows that are shorter."""
+    edges = _EDGES.select(dialect).subquery()
+    before, after = _around(dialect, "u"), _around(dialect, "v")
+    rows = (
         select(
             before.c.id.label("source_address_id"),
             after.c.id.label("target_address_id"),
             func.min(before.c.depth + after.c.depth + 1).label("depth"),
         )
-        .select_from(before.join(after, true()))
+        .select_from(
+            edges.join(before, before.c.anchor == edges.c.u).join(
+                after, after.c.anchor == edges.c.v
+            )
+        )
         .group_by(before.c.id, after.c.id)
+    )
+    return keep_min_upsert(
+        dialect, closure, rows, ["source_address_id", "target_address_id"], "depth"
     )
 
 
 @cache
-def _add_statement(dialect: str) -> Executable:
-    return keep_min_upsert(
-        dialect, closure, _paths_through(), ["source_address_id", "target_address_id"], "depth"
+def _ends_statement(dialect: str) -> Executable:
+    sources, targets = _SOURCES.select(dialect).subquery(), _TARGETS.select(dialect).subquery()
+    differ = closure.c.source_address_id != closure.c.target_address_id
+    return union_all(
+        select(
+            literal(_SIDE_ANCESTOR),
+            closure.c.target_address_id,
+            closure.c.source_address_id,
+            closure.c.depth,
+        ).where(closure.c.target_address_id.in_(select(sources.c.id)), differ),
+        select(
+            literal(_SIDE_DESCENDANT),
+            closure.c.source_address_id,
+            closure.c.target_address_id,
+            closure.c.depth,
+        ).where(closure.c.source_address_id.in_(select(targets.c.id)), differ),
     )
 
 
-_SIDE_ANCESTOR, _SIDE_DESCENDANT = 0, 1
-_KEYS = RowsParameter("keys", {"x": "bigint", "y": "bigint", "d": "int"})
-_SOURCES = RowsParameter("sources", {"id": "bigint"})
-_TARGETS = RowsParameter("targets", {"id": "bigint"})
-
-
-def _ends_statement() -> Executable:
-    source, target = _param("source"), _param("target")
-    return union_all(
-        select(literal(_SIDE_ANCESTOR), closure.c.source_address_id, closure.c.depth).where(
-            closure.c.target_address_id == source, closure.c.source_address_id != source
-        ),
-        select(literal(_SIDE_DESCENDANT), closure.c.target_address_id, closure.c.depth).where(
-            closure.c.source_address_id == target, closure.c.target_address_id != target
-        ),
+@cache
+def _reaches_statement(dialect: str) -> Executable:
+    sources, targets = _SOURCES.select(dialect).subquery(), _TARGETS.select(dialect).subquery()
+    return select(
+        exists().where(
+            closure.c.source_address_id.in_(select(sources.c.id)),
+            closure.c.target_address_id.in_(select(targets.c.id)),
+        )
     )
 
 
@@ -237,23 +253,32 @@ def _onward_statement(dialect: str) -> Executable:
     )
 
 
-_ENDS = _ends_statement()
+async def add_to_closure(conn: AsyncConnection, edges: Collection[Edge]) -> None:
+    """Account for new distinct edges, each path using one of them (see _add_statement)."""
+    dialect = conn.dialect.name
+    await conn.execute(_add_statement(dialect), _EDGES.bind(dialect, sorted(edges)))
 
 
-async def add_to_closure(conn: AsyncConnection, source: int, target: int) -> None:
-    """Account for a new distinct edge: every path through it, keeping shorter existing rows."""
-    statement = _add_statement(conn.dialect.name)
-    await conn.execute(statement, {"source": source, "target": target})
+async def any_reaches(
+    conn: AsyncConnection, sources: Collection[int], targets: Collection[int]
+) -> bool:
+    """Whether some address of `sources` reaches some address of `targets`."""
+    dialect = conn.dialect.name
+    params = {**_SOURCES.bind(dialect, _ids(sources)), **_TARGETS.bind(dialect, _ids(targets))}
+    return bool((await conn.execute(_reaches_statement(dialect), params)).scalar())
 
 
 async def get_ends(
-    conn: AsyncConnection, source: int, target: int
-) -> tuple[dict[int, int], dict[int, int]]:
-    """For an edge source → target: the addresses reaching source and those target reaches,
-    each with its distance (source and target themselves at 0)."""
-    before, after = {source: 0}, {target: 0}
-    for side, address_id, depth in await conn.execute(_ENDS, {"source": source, "target": target}):
-        (before if side == _SIDE_ANCESTOR else after)[address_id] = depth
+    conn: AsyncConnection, sources: Collection[int], targets: Collection[int]
+) -> tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]]:
+    """For each of `sources`, the addresses reaching it; for each of `targets`, the addresses
+    it reaches; with their distances (the address itself at 0)."""
+    dialect = conn.dialect.name
+    before = {source: {source: 0} for source in sources}
+    after = {target: {target: 0} for target in targets}
+    params = {**_SOURCES.bind(dialect, _ids(sources)), **_TARGETS.bind(dialect, _ids(targets))}
+    for side, anchor, other, depth in await conn.execute(_ends_statement(dialect), params):
+        (before if side == _SIDE_ANCESTOR else after)[anchor][other] = depth
     return before, after
 
 

@@ -1,5 +1,6 @@
 """Rules for lineage: replacing a pipeline's edges, keeping the closure exact, reading graphs."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,12 @@ from watcher_server.db.locks import serialize_lineage_writes
 from watcher_server.errors import NotFound
 from watcher_server.lineage import read_repository as reads
 from watcher_server.lineage import repository as repo
-from watcher_server.lineage.closure import Edge, plan_edge_changes, rederive_distances
+from watcher_server.lineage.closure import (
+    Edge,
+    plan_edge_changes,
+    rederive_distances,
+    removal_keys,
+)
 from watcher_server.lineage.graph import graph_document, keep_nodes, ways_to_walk
 from watcher_server.lineage.schemas import Direction, LineageCreate, LineageWritten
 
@@ -63,24 +69,34 @@ async def _replace_edges(
     others = await repo.get_edges_of_other_pipelines(conn, pipeline_id, old ^ edges)
     changes = plan_edge_changes(old, edges, others)
     # Shrink before growing: removals then work on the smaller closure.
-    await repo.delete_pipeline_edges(conn, pipeline_id, changes.removed - set(changes.vanished))
-    for edge in changes.vanished:
-        await repo.delete_pipeline_edges(conn, pipeline_id, [edge])
-        await _remove_from_closure(conn, edge)
+    await repo.delete_pipeline_edges(conn, pipeline_id, changes.removed)
+    if changes.vanished:
+        await _remove_from_closure(conn, changes.vanished)
     await repo.insert_pipeline_edges(conn, pipeline_id, changes.added, now)
-    for source, target in changes.appeared:
-        await repo.add_to_closure(conn, source, target)
+    if changes.appeared:
+        await _add_to_closure(conn, changes.appeared)
 
 
-async def _remove_from_closure(conn: AsyncConnection, edge: Edge) -> None:
-    """Re-derive only the rows whose shortest path may have used the removed edge u → v:
-    those (x, y) with depth = d(x, u) + 1 + d(v, y)."""
-    before, after = await repo.get_ends(conn, *edge)
-    candidates = [(x, y, dx + 1 + dy) for x, dx in before.items() for y, dy in after.items()]
-    suspects = await repo.delete_closure_rows(conn, candidates)
-    sources, targets = {x for x, _ in suspects}, {y for _, y in suspects}
-    leaving = await repo.get_edges_leaving(conn, sources)
-    onward = await repo.get_onward_depths(conn, sources, targets)
+async def _add_to_closure(conn: AsyncConnection, edges: Sequence[Edge]) -> None:
+    """One statement, unless a new path could run through two new edges (a new edge's target
+    reaching a new edge's source): then edge by edge, each seeing the ones before."""
+    sources, targets = {source for source, _ in edges}, {target for _, target in edges}
+    if len(edges) > 1 and (sources & targets or await repo.any_reaches(conn, targets, sources)):
+        for edge in edges:
+            await repo.add_to_closure(conn, [edge])
+    else:
+        await repo.add_to_closure(conn, edges)
+
+
+async def _remove_from_closure(conn: AsyncConnection, edges: Sequence[Edge]) -> None:
+    """Delete the rows whose shortest path may have used a removed edge, then re-derive exactly
+    those from the remaining rows and edges."""
+    sources, targets = {source for source, _ in edges}, {target for _, target in edges}
+    before, after = await repo.get_ends(conn, sources, targets)
+    suspects = await repo.delete_closure_rows(conn, removal_keys(edges, before, after))
+    suspect_sources, suspect_targets = {x for x, _ in suspects}, {y for _, y in suspects}
+    leaving = await repo.get_edges_leaving(conn, suspect_sources)
+    onward = await repo.get_onward_depths(conn, suspect_sources, suspect_targets)
     await repo.insert_closure_rows(conn, rederive_distances(suspects, leaving, onward))
 
 
