@@ -28,3 +28,36 @@ async def get_pipeline(client: httpx.AsyncClient, pipeline_id: int) -> dict[str,
     response = await client.get(f"/pipeline/{pipeline_id}")
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def address(name: str, **fields: Any) -> dict[str, Any]:
+    """An address as POST /address and lineage bodies take it (a table, by default)."""
+    return {
+        "name": name,
+        "address_type_name": fields.pop("address_type_name", "postgres"),
+        "address_type_group_name": fields.pop("address_type_group_name", "database"),
+        **fields,
+    }
+
+
+async def create_address(client: httpx.AsyncClient, name: str, **fields: Any) -> int:
+    response = await client.post("/address", json=address(name, **fields))
+    assert response.status_code in (200, 201), response.text
+    return response.json()["id"]
+
+
+async def post_lineage(
+    client: httpx.AsyncClient,
+    pipeline_id: int,
+    sources: list[str | dict[str, Any]],
+    targets: list[str | dict[str, Any]],
+) -> httpx.Response:
+    """Declare a pipeline's lineage; plain strings are table names."""
+    return await client.post(
+        "/address_lineage",
+        json={
+            "pipeline_id": pipeline_id,
+            "source_addresses": [address(a) if isinstance(a, str) else a for a in sources],
+            "target_addresses": [address(a) if isinstance(a, str) else a for a in targets],
+        },
+    )

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from watcher_server import __version__
+from watcher_server.addresses.router import router as addresses_router
 from watcher_server.alerts.router import router as alerts_router
 from watcher_server.clock import Clock, utcnow
 from watcher_server.db import Database
@@ -15,6 +16,7 @@ from watcher_server.errors import install_error_handlers
 from watcher_server.executions.router import router as executions_router
 from watcher_server.jobs.registry import build_jobs
 from watcher_server.jobs.runner import JobRunner
+from watcher_server.lineage.router import router as lineage_router
 from watcher_server.maintenance.router import router as maintenance_router
 from watcher_server.monitoring.router import router as monitoring_router
 from watcher_server.pipelines.router import router as pipelines_router
@@ -80,6 +82,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         monitoring_router,
         alerts_router,
         maintenance_router,
+        addresses_router,
+        lineage_router,
     ):
         app.include_router(router)
     return app

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # load_lineage of new pipelines. etl-watcher-sdk 0.1.43 crashes on its first sync of a
     # pipeline that declares no lineage when this is true; see .env.example.
     watcher_default_load_lineage: bool = True
+    # Caps of GET /lineage/{address_id}: deeper or larger graphs are cut and marked truncated.
+    watcher_lineage_max_depth: int = Field(default=50, ge=1, le=10_000)
+    watcher_lineage_max_nodes: int = Field(default=2_000, ge=1, le=1_000_000)
     watcher_timeliness_check_lookback_minutes: int = Field(
         default=60, ge=5, le=MAX_LOOKBACK_MINUTES
     )

@@ -1,9 +1,10 @@
-"""Insert-if-absent, the one statement get-or-create needs to be race free."""
+"""Insert-if-absent, the one statement get-or-create needs to be race free, and the
+keep-the-minimum upsert the lineage closure is maintained with."""
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Table
+from sqlalchemy import Insert, Row, Select, Table, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -57,3 +58,24 @@ async def insert_many_if_absent(
         await conn.execute(statement, list(rows))
         return []
     return list(await conn.execute(statement.returning(*returning), list(rows)))
+
+
+def keep_min_upsert(
+    dialect: str, table: Table, rows: Select[Any], key: list[str], column: str
+) -> Insert:
+    """INSERT … SELECT `rows` into `table`; where `key` already exists keep the smaller `column`.
+
+    `rows` must yield each key once (PostgreSQL refuses to update a row twice in one statement).
+    Built once per dialect and reused: the statement takes `rows`' bound parameters.
+    """
+    select_columns = [item.name for item in rows.selected_columns]
+    statement = _INSERTS[dialect](table).from_select(
+        select_columns,
+        # SQLite cannot tell "ON CONFLICT" from a join's "ON" after a SELECT without WHERE.
+        rows.where(true()),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=key,
+        set_={column: statement.excluded[column]},
+        where=table.c[column] > statement.excluded[column],
+    )

@@ -4,10 +4,20 @@ from watcher_server.models.alerts import Alert, AlertDelivery
 from watcher_server.models.base import Base, DatePart
 from watcher_server.models.executions import PipelineExecution
 from watcher_server.models.jobs import JobState
+from watcher_server.models.lineage import (
+    Address,
+    AddressLineage,
+    AddressLineageClosure,
+    AddressType,
+)
 from watcher_server.models.monitoring import FreshnessPipelineLog, TimelinessPipelineExecutionLog
 from watcher_server.models.pipelines import Pipeline, PipelineType
 
 __all__ = [
+    "Address",
+    "AddressLineage",
+    "AddressLineageClosure",
+    "AddressType",
     "Alert",
     "AlertDelivery",
     "Base",

@@ -1,7 +1,5 @@
 """Rules for pipeline types and pipelines: get-or-create by name, configuration sync, PATCH."""
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +7,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.common.digest import config_digest
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, NotFound
 from watcher_server.pipelines import repository as repo
@@ -31,12 +30,6 @@ _NOT_NULL = frozenset(
         "mute_timeliness_check",
     }
 )
-
-
-def config_digest(config: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a configuration: equal for equal input in any process."""
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def get_or_create_type(

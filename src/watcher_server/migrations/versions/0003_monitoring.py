@@ -1,7 +1,7 @@
 """Monitoring: timeliness and freshness logs, the alert outbox and the background jobs' state.
 
 Revision ID: 0003_monitoring
-Revises: 0001
+Revises: 0002_lineage
 Create Date: 2026-11-27
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_monitoring"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_lineage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,84 @@
+"""Every SQL statement on address_type and address."""
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from watcher_server.db.upsert import insert_if_absent
+from watcher_server.models import Address, AddressType
+
+address_types = AddressType.__table__
+addresses = Address.__table__
+
+
+async def get_type(conn: AsyncConnection, type_id: int) -> Row[Any] | None:
+    return (await conn.execute(select(address_types).where(address_types.c.id == type_id))).first()
+
+
+async def get_type_by_name(conn: AsyncConnection, name: str) -> Row[Any] | None:
+    statement = select(address_types).where(address_types.c.name == name)
+    return (await conn.execute(statement)).first()
+
+
+async def get_types_by_name(conn: AsyncConnection, names: Collection[str]) -> list[Row[Any]]:
+    statement = select(address_types).where(address_types.c.name.in_(names))
+    return list(await conn.execute(statement))
+
+
+async def insert_type_if_absent(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
+    return await insert_if_absent(conn, address_types, values, ["name"])
+
+
+async def list_types(conn: AsyncConnection, limit: int, offset: int) -> list[Row[Any]]:
+    statement = select(address_types).order_by(address_types.c.id).limit(limit).offset(offset)
+    return list(await conn.execute(statement))
+
+
+async def update_type(conn: AsyncConnection, type_id: int, values: dict[str, Any]) -> Row[Any]:
+    statement = (
+        update(address_types)
+        .where(address_types.c.id == type_id)
+        .values(**values)
+        .returning(*address_types.c)
+    )
+    return (await conn.execute(statement)).one()
+
+
+async def get_address(conn: AsyncConnection, address_id: int) -> Row[Any] | None:
+    return (await conn.execute(select(addresses).where(addresses.c.id == address_id))).first()
+
+
+async def get_address_id_by_name(conn: AsyncConnection, name: str) -> int | None:
+    statement = select(addresses.c.id).where(addresses.c.name == name)
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
+async def get_address_states(conn: AsyncConnection, names: Collection[str]) -> list[Row[Any]]:
+    """id, name and input_hash of the addresses called `names`: one indexed lookup."""
+    statement = select(addresses.c.id, addresses.c.name, addresses.c.input_hash).where(
+        addresses.c.name.in_(names)
+    )
+    return list(await conn.execute(statement))
+
+
+async def insert_address_if_absent(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
+    return await insert_if_absent(conn, addresses, values, ["name"])
+
+
+async def list_addresses(conn: AsyncConnection, limit: int, offset: int) -> list[Row[Any]]:
+    statement = select(addresses).order_by(addresses.c.id).limit(limit).offset(offset)
+    return list(await conn.execute(statement))
+
+
+async def update_address(
+    conn: AsyncConnection, address_id: int, values: dict[str, Any]
+) -> Row[Any]:
+    statement = (
+        update(addresses)
+        .where(addresses.c.id == address_id)
+        .values(**values)
+        .returning(*addresses.c)
+    )
+    return (await conn.execute(statement)).one()

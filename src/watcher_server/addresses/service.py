@@ -1,0 +1,228 @@
+"""Rules for address types and addresses: get-or-create by name, configuration sync, PATCH."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from watcher_server.addresses import repository as repo
+from watcher_server.addresses.rules import (
+    ConflictingDeclarations,
+    address_values,
+    declared_config,
+    merge_declarations,
+)
+from watcher_server.addresses.schemas import (
+    AddressCreate,
+    AddressPatch,
+    AddressTypeCreate,
+    AddressTypePatch,
+)
+from watcher_server.common.digest import config_digest
+from watcher_server.db import Database
+from watcher_server.errors import Conflict, InvalidInput, NotFound
+
+
+class TypeRef(NamedTuple):
+    id: int
+    group_name: str
+
+
+class AddressRef(NamedTuple):
+    id: int
+    created: bool
+
+
+async def get_or_create_types(
+    conn: AsyncConnection, groups: dict[str, str], now: datetime
+) -> dict[str, TypeRef]:
+    """The types named in `groups` (name → group of a new type), creating the missing ones.
+
+    Existing types keep their group. Inserts run in name order, so two transactions creating
+    overlapping sets cannot deadlock.
+    """
+    found = {
+        row.name: TypeRef(row.id, row.group_name)
+        for row in await repo.get_types_by_name(conn, list(groups))
+    }
+    for name in sorted(set(groups) - set(found)):
+        values = {"name": name, "group_name": groups[name], "created_at": now}
+        new_id = await repo.insert_type_if_absent(conn, values)
+        if new_id is None:  # another transaction created it since our read
+            row = await _require(repo.get_type_by_name(conn, name), f"address type {name!r}")
+            found[name] = TypeRef(row.id, row.group_name)
+        else:
+            found[name] = TypeRef(new_id, groups[name])
+    return found
+
+
+async def get_or_create_addresses(
+    conn: AsyncConnection, declarations: Iterable[AddressCreate], now: datetime
+) -> dict[str, AddressRef]:
+    """Get-or-create every declared address by name (and its type), applying changed fields.
+
+    A declaration whose digest differs from the stored one sets the fields it gives; nulls never
+    wipe a stored value. One read finds every address, so re-sending an unchanged lineage
+    costs that read only.
+    """
+    try:
+        merged = merge_declarations(declarations)
+    except ConflictingDeclarations as exc:
+        raise InvalidInput(str(exc)) from None
+    digests = {name: config_digest(declared_config(d)) for name, d in merged.items()}
+    states = {row.name: row for row in await repo.get_address_states(conn, list(merged))}
+    result = {
+        name: AddressRef(state.id, False)
+        for name, state in states.items()
+        if state.input_hash == digests[name]
+    }
+    pending = [name for name in merged if name not in result]  # sorted: deadlock-free inserts
+    if not pending:
+        return result
+    types = await get_or_create_types(
+        conn,
+        {merged[n].address_type_name: merged[n].address_type_group_name for n in pending},
+        now,
+    )
+    for name in pending:
+        declaration, digest = merged[name], digests[name]
+        type_ref = types[declaration.address_type_name]
+        values = address_values(declaration, type_ref.id, type_ref.group_name)
+        state = states.get(name)
+        if state is None:
+            new_id = await repo.insert_address_if_absent(
+                conn, {**values, "name": name, "input_hash": digest, "created_at": now}
+            )
+            if new_id is not None:
+                result[name] = AddressRef(new_id, True)
+                continue
+            (state,) = await repo.get_address_states(conn, [name])  # lost a creation race
+        if state.input_hash != digest:
+            await repo.update_address(
+                conn, state.id, {**values, "input_hash": digest, "updated_at": now}
+            )
+        result[name] = AddressRef(state.id, False)
+    return result
+
+
+async def create_type(db: Database, data: AddressTypeCreate, now: datetime) -> tuple[int, bool]:
+    """Get-or-create; an existing type keeps its group (change it with PATCH)."""
+    async with db.transaction() as conn:
+        existing = await repo.get_type_by_name(conn, data.name)
+        if existing is not None:
+            return existing.id, False
+        values = {"name": data.name, "group_name": data.group_name, "created_at": now}
+        new_id = await repo.insert_type_if_absent(conn, values)
+        if new_id is not None:
+            return new_id, True
+        row = await _require(repo.get_type_by_name(conn, data.name), f"address type {data.name!r}")
+        return row.id, False  # a concurrent call created it between our read and our insert
+
+
+async def get_type(db: Database, type_id: int) -> Row[Any]:
+    async with db.transaction() as conn:
+        return await _require(repo.get_type(conn, type_id), f"address type {type_id}")
+
+
+async def list_types(db: Database, limit: int, offset: int) -> list[Row[Any]]:
+    async with db.transaction() as conn:
+        return await repo.list_types(conn, limit, offset)
+
+
+async def patch_type(db: Database, data: AddressTypePatch, now: datetime) -> Row[Any]:
+    values = _patch_values(data)
+    async with db.transaction() as conn:
+        if data.id is not None:
+            type_id = data.id
+            await _require(repo.get_type(conn, type_id), f"address type {type_id}")
+        else:
+            row = await _require(
+                repo.get_type_by_name(conn, data.name), f"address type {data.name!r}"
+            )
+            type_id = row.id
+            values.pop("name", None)
+        if "name" in values:
+            holder = await repo.get_type_by_name(conn, values["name"])
+            _check_name_free(holder.id if holder else None, type_id, "address type")
+        return await _update(
+            repo.update_type(conn, type_id, {**values, "updated_at": now}), "address type"
+        )
+
+
+async def create_address(db: Database, data: AddressCreate, now: datetime) -> tuple[int, bool]:
+    """Get-or-create by name; a changed declaration applies the fields it gives."""
+    async with db.transaction() as conn:
+        ref = (await get_or_create_addresses(conn, [data], now))[data.name]
+        return ref.id, ref.created
+
+
+async def get_address(db: Database, address_id: int) -> Row[Any]:
+    async with db.transaction() as conn:
+        return await _require(repo.get_address(conn, address_id), f"address {address_id}")
+
+
+async def list_addresses(db: Database, limit: int, offset: int) -> list[Row[Any]]:
+    async with db.transaction() as conn:
+        return await repo.list_addresses(conn, limit, offset)
+
+
+async def patch_address(db: Database, data: AddressPatch, now: datetime) -> Row[Any]:
+    values = _patch_values(data)
+    type_name = values.pop("address_type_name", None)
+    async with db.transaction() as conn:
+        if data.id is not None:
+            address_id = data.id
+            await _require(repo.get_address(conn, address_id), f"address {address_id}")
+        else:
+            address_id = await _require(
+                repo.get_address_id_by_name(conn, data.name), f"address {data.name!r}"
+            )
+            values.pop("name", None)
+        if "name" in values:
+            holder = await repo.get_address_id_by_name(conn, values["name"])
+            _check_name_free(holder, address_id, "address")
+        if type_name is not None:
+            row = await _require(
+                repo.get_type_by_name(conn, type_name), f"address type {type_name!r}"
+            )
+            values["address_type_id"] = row.id
+        elif "address_type_id" in values:
+            type_id = values["address_type_id"]
+            await _require(repo.get_type(conn, type_id), f"address type {type_id}")
+        return await _update(
+            repo.update_address(conn, address_id, {**values, "updated_at": now}), "address"
+        )
+
+
+# Columns that reject NULL: a null sent in a PATCH for them means "leave unchanged".
+_NOT_NULL = frozenset({"name", "group_name", "address_type_id", "address_type_name"})
+
+
+def _patch_values(data: AddressTypePatch | AddressPatch) -> dict[str, Any]:
+    values = data.model_dump(exclude_unset=True, exclude={"id"})
+    return {
+        key: value for key, value in values.items() if value is not None or key not in _NOT_NULL
+    }
+
+
+async def _require(lookup: Any, what: str) -> Any:
+    found = await lookup
+    if found is None:
+        raise NotFound(f"{what} not found")
+    return found
+
+
+def _check_name_free(holder: int | None, own_id: int, what: str) -> None:
+    if holder is not None and holder != own_id:
+        raise Conflict(f"another {what} (id {holder}) already has that name")
+
+
+async def _update(statement: Any, what: str) -> Row[Any]:
+    try:
+        return await statement
+    except IntegrityError:
+        # A concurrent rename took the name between our check and our update.
+        raise Conflict(f"another {what} already has that name") from None
