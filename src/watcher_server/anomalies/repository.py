@@ -1,0 +1,335 @@
+"""Every SQL statement of anomaly detection: rules, baselines, results, pending detections."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from watcher_server.anomalies.statistics import Baseline
+from watcher_server.anomalies.windows import BaselineWindow
+from watcher_server.db.types import UTCDateTime
+from watcher_server.db.upsert import insert_if_absent, insert_many_if_absent
+from watcher_server.models import (
+    AnomalyDetectionPending,
+    AnomalyDetectionResult,
+    AnomalyDetectionRule,
+    AnomalyMetric,
+    Pipeline,
+    PipelineExecution,
+    Seasonality,
+)
+
+rules = AnomalyDetectionRule.__table__
+results = AnomalyDetectionResult.__table__
+pending = AnomalyDetectionPending.__table__
+executions = PipelineExecution.__table__
+pipelines = Pipeline.__table__
+
+
+# --- the end call's one extra statement --------------------------------------------------------
+
+# INSERT … SELECT … WHERE EXISTS: a row only for pipelines with an active rule, decided in the
+# same statement, so pipelines without rules pay one index probe and no write.
+_QUEUE_DETECTION = insert(pending).from_select(
+    ["pipeline_execution_id", "next_attempt_at", "attempts", "created_at"],
+    select(
+        bindparam("queued_execution_id", type_=executions.c.id.type),
+        bindparam("queued_at", type_=UTCDateTime()),
+        literal(0),
+        bindparam("queued_at", type_=UTCDateTime()),
+    ).where(
+        exists().where(
+            rules.c.pipeline_id == bindparam("queued_pipeline_id", type_=rules.c.pipeline_id.type),
+            rules.c.active == true(),
+        )
+    ),
+)
+
+
+async def queue_detection(
+    conn: AsyncConnection, execution_id: int, pipeline_id: int, now: datetime
+) -> None:
+    """Ask for detection on a successful run, if its pipeline has an active rule."""
+    await conn.execute(
+        _QUEUE_DETECTION,
+        {"queued_execution_id": execution_id, "queued_pipeline_id": pipeline_id, "queued_at": now},
+    )
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
+    statement = select(exists().where(pipelines.c.id == pipeline_id))
+    return bool((await conn.execute(statement)).scalar())
+
+
+async def insert_rule_if_absent(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
+    return await insert_if_absent(conn, rules, values, ["pipeline_id", "metric_field"])
+
+
+async def insert_rules_if_absent(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await insert_many_if_absent(conn, rules, rows, ["pipeline_id", "metric_field"])
+
+
+async def find_rule_id(
+    conn: AsyncConnection, pipeline_id: int, metric: AnomalyMetric
+) -> int | None:
+    statement = select(rules.c.id).where(
+        rules.c.pipeline_id == pipeline_id, rules.c.metric_field == metric
+    )
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
+async def get_rule(conn: AsyncConnection, rule_id: int) -> Row[Any] | None:
+    return (await conn.execute(select(rules).where(rules.c.id == rule_id))).first()
+
+
+async def list_rules(
+    conn: AsyncConnection, pipeline_id: int | None, limit: int, offset: int
+) -> list[Row[Any]]:
+    statement = select(rules)
+    if pipeline_id is not None:
+        statement = statement.where(rules.c.pipeline_id == pipeline_id)
+    return list(await conn.execute(statement.order_by(rules.c.id).limit(limit).offset(offset)))
+
+
+async def update_rule(conn: AsyncConnection, rule_id: int, values: dict[str, Any]) -> Row[Any]:
+    statement = update(rules).where(rules.c.id == rule_id).values(**values).returning(*rules.c)
+    return (await conn.execute(statement)).one()
+
+
+async def active_rules(conn: AsyncConnection, pipeline_id: int) -> list[Row[Any]]:
+    statement = (
+        select(rules)
+        .where(rules.c.pipeline_id == pipeline_id, rules.c.active == true())
+        .order_by(rules.c.id)
+    )
+    return list(await conn.execute(statement))
+
+
+# --- the tested execution and its baseline ----------------------------------------------------
+
+_TESTED = (
+    select(executions, pipelines.c.name.label("pipeline_name"))
+    .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
+    .where(executions.c.id == bindparam("tested_id", type_=executions.c.id.type))
+    .with_for_update(of=executions)
+)
+
+
+async def lock_tested_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
+    """The execution with its pipeline's name, locked so that its flags change one writer at
+    a time (detection, unflag)."""
+    return (await conn.execute(_TESTED, {"tested_id": execution_id})).first()
+
+
+async def latest_successful_execution(conn: AsyncConnection, pipeline_id: int) -> int | None:
+    statement = (
+        select(executions.c.id)
+        .where(executions.c.pipeline_id == pipeline_id, executions.c.completed_successfully)
+        .order_by(executions.c.start_date.desc(), executions.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
+def _flagged(metric: AnomalyMetric) -> Any:
+    return func.coalesce(executions.c.anomaly_flags[metric.value].as_boolean(), false())
+
+
+@lru_cache(maxsize=256)
+def _baseline_statement(metrics: tuple[AnomalyMetric, ...], seasonality: Seasonality) -> Select:
+    """Per metric: the count, mean and range of the baseline's values, then, in a second pass over
+    the same rows, the sum of squared deviations from that mean (no cancellation, unlike
+    sum-of-squares formulas, and the same arithmetic on SQLite and PostgreSQL).
+
+    The rows are the most recent successful runs of the pipeline in the window and bucket,
+    walked backwards on ix_pipeline_execution_pipeline_id_start_date and capped, so the cost
+    does not grow with the history. A run flagged for a metric is left out of that metric.
+    """
+    conditions = [
+        executions.c.pipeline_id == bindparam("pipeline_id", type_=executions.c.pipeline_id.type),
+        executions.c.start_date >= bindparam("since", type_=UTCDateTime()),
+        executions.c.start_date <= bindparam("until", type_=UTCDateTime()),
+        executions.c.id != bindparam("tested_id", type_=executions.c.id.type),
+        executions.c.completed_successfully == true(),
+    ]
+    if seasonality is Seasonality.HOUR_OF_DAY:
+        conditions.append(executions.c.hour_recorded == bindparam("hour", type_=Integer()))
+    elif seasonality is Seasonality.DAY_OF_WEEK:
+        conditions.append(executions.c.date_recorded.in_(bindparam("dates", expanding=True)))
+    values = (
+        select(
+            *(
+                case((_flagged(metric), None), else_=cast(executions.c[metric.value], Float)).label(
+                    metric.value
+                )
+                for metric in metrics
+            )
+        )
+        .where(and_(*conditions))
+        .order_by(executions.c.start_date.desc())
+        .limit(bindparam("cap", type_=Integer()))
+        .cte("baseline_values")
+    )
+    means = select(
+        *(func.count(values.c[m.value]).label(f"n_{m.value}") for m in metrics),
+        *(func.avg(values.c[m.value]).label(f"mean_{m.value}") for m in metrics),
+        *(func.min(values.c[m.value]).label(f"min_{m.value}") for m in metrics),
+        *(func.max(values.c[m.value]).label(f"max_{m.value}") for m in metrics),
+    ).cte("baseline_means")
+    deviations = [
+        func.sum(
+            (values.c[m.value] - means.c[f"mean_{m.value}"])
+            * (values.c[m.value] - means.c[f"mean_{m.value}"])
+        ).label(f"ss_{m.value}")
+        for m in metrics
+    ]
+    return (
+        select(*means.c, *deviations)
+        .select_from(means.outerjoin(values, true()))
+        .group_by(*means.c)
+    )
+
+
+async def baselines(
+    conn: AsyncConnection,
+    pipeline_id: int,
+    tested_id: int,
+    metrics: Sequence[AnomalyMetric],
+    window: BaselineWindow,
+    cap: int,
+) -> dict[AnomalyMetric, Baseline]:
+    """Size, mean, sum of squared deviations and range of each metric's baseline."""
+    statement = _baseline_statement(tuple(metrics), window.seasonality)
+    parameters: dict[str, Any] = {
+        "pipeline_id": pipeline_id,
+        "tested_id": tested_id,
+        "since": window.since,
+        "until": window.until,
+        "cap": cap,
+    }
+    if window.seasonality is Seasonality.HOUR_OF_DAY:
+        parameters["hour"] = window.hour
+    elif window.seasonality is Seasonality.DAY_OF_WEEK:
+        parameters["dates"] = list(window.dates)
+    row = (await conn.execute(statement, parameters)).one()._mapping
+    return {metric: _baseline(row, metric.value) for metric in metrics}
+
+
+def _baseline(row: Any, metric: str) -> Baseline:
+    def number(key: str) -> float | None:
+        value = row[f"{key}_{metric}"]
+        return None if value is None else float(value)
+
+    return Baseline(
+        size=int(row[f"n_{metric}"] or 0),
+        mean=number("mean") or 0.0,
+        squared_deviations=number("ss") or 0.0,
+        minimum=number("min"),
+        maximum=number("max"),
+    )
+
+
+# --- findings and flags -----------------------------------------------------------------------
+
+
+async def insert_results(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await insert_many_if_absent(conn, results, rows, ["pipeline_execution_id", "rule_id"])
+
+
+async def set_flags(conn: AsyncConnection, execution_id: int, flags: dict[str, bool]) -> None:
+    await conn.execute(
+        update(executions).where(executions.c.id == execution_id).values(anomaly_flags=flags)
+    )
+
+
+async def delete_results(
+    conn: AsyncConnection, execution_id: int, metrics: Sequence[AnomalyMetric]
+) -> int:
+    statement = delete(results).where(
+        results.c.pipeline_execution_id == execution_id, results.c.metric_field.in_(metrics)
+    )
+    return (await conn.execute(statement)).rowcount
+
+
+async def list_results(
+    conn: AsyncConnection,
+    pipeline_id: int | None,
+    execution_id: int | None,
+    limit: int,
+    offset: int,
+) -> list[Row[Any]]:
+    statement = select(results)
+    if pipeline_id is not None:
+        statement = statement.where(results.c.pipeline_id == pipeline_id)
+    if execution_id is not None:
+        statement = statement.where(results.c.pipeline_execution_id == execution_id)
+    statement = statement.order_by(
+        results.c.detected_at.desc(), results.c.pipeline_execution_id.desc(), results.c.rule_id
+    )
+    return list(await conn.execute(statement.limit(limit).offset(offset)))
+
+
+# --- pending detections -----------------------------------------------------------------------
+
+
+async def claim_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` executions due for detection, locked until the transaction ends; rows
+    another process holds are skipped (on SQLite, BEGIN IMMEDIATE already serialises)."""
+    statement = (
+        select(pending.c.pipeline_execution_id)
+        .where(pending.c.next_attempt_at <= now)
+        .order_by(pending.c.next_attempt_at, pending.c.pipeline_execution_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(statement)).scalars())
+
+
+async def delete_pending(conn: AsyncConnection, execution_ids: Sequence[int]) -> None:
+    if execution_ids:
+        await conn.execute(
+            delete(pending).where(pending.c.pipeline_execution_id.in_(execution_ids))
+        )
+
+
+async def lock_pending(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
+    statement = (
+        select(pending)
+        .where(pending.c.pipeline_execution_id == execution_id)
+        .with_for_update(skip_locked=True)
+    )
+    return (await conn.execute(statement)).first()
+
+
+async def record_pending_failure(
+    conn: AsyncConnection, execution_id: int, error: str, retry_at: datetime
+) -> None:
+    await conn.execute(
+        update(pending)
+        .where(pending.c.pipeline_execution_id == execution_id)
+        .values(attempts=pending.c.attempts + 1, last_error=error, next_attempt_at=retry_at)
+    )
