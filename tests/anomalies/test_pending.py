@@ -20,7 +20,7 @@ from tests.anomalies.conftest import (
 from tests.conftest import app_client
 from tests.factories import create_pipeline
 from watcher_server.anomalies.jobs import detect_pending, process_pending
-from watcher_server.anomalies.service import detect_execution
+from watcher_server.anomalies.service import detect_executions
 from watcher_server.clock import utcnow
 from watcher_server.db import Database
 from watcher_server.jobs.runner import JobRunner
@@ -128,10 +128,10 @@ async def test_a_failing_detection_is_retried_later_without_blocking_others(
     poison = await run(client, pipeline_id, TODAY, inserts=5000)
     healthy = await run(client, pipeline_id, TODAY + timedelta(hours=1), inserts=6000)
 
-    async def failing(conn, execution_id, now):
-        if execution_id == poison:
+    async def failing(conn, execution_ids, now):
+        if poison in execution_ids:
             raise RuntimeError("boom")
-        return await detect_execution(conn, execution_id, now)
+        return await detect_executions(conn, execution_ids, now)
 
     database = Database(settings.database_url, pool_size=2)
     try:
@@ -157,3 +157,26 @@ async def _retry_at(settings: Settings, execution_id: int) -> datetime:
         await database.dispose()
     assert (row.attempts, row.last_error) == (1, "boom")
     return row.next_attempt_at
+
+
+async def test_one_batch_tests_runs_of_many_pipelines_each_against_its_own_history(
+    client: httpx.AsyncClient, unique: str, detector
+) -> None:
+    quiet = await ruled_pipeline(client, f"batch quiet {unique}", "inserts")
+    busy = await ruled_pipeline(client, f"batch busy {unique}", "inserts", "duration_seconds")
+    await daily_history(client, quiet, NORMAL_INSERTS)
+    await daily_history(client, busy, [value * 1000 for value in NORMAL_INSERTS])
+    # 100,000 rows: normal for the busy pipeline, a spike for the quiet one; and the reverse.
+    spike = await run(client, quiet, TODAY, inserts=100_000)
+    drop = await run(client, busy, TODAY, inserts=100, seconds=61)
+    normal = await run(client, busy, TODAY + timedelta(hours=1), inserts=100_000, seconds=61)
+    # Judged after the spike was flagged, in the same batch: the spike is not its baseline.
+    again = await run(client, quiet, TODAY + timedelta(hours=1), inserts=90_000)
+    assert await detector() >= 4
+    assert await flags_of(client, spike) == {"inserts": True}
+    assert await flags_of(client, again) == {"inserts": True}
+    assert await flags_of(client, drop) == {"inserts": True}
+    assert await flags_of(client, normal) is None
+    assert len(await anomaly_alerts(client, quiet)) == 2
+    [alert] = await anomaly_alerts(client, busy)
+    assert alert["subject"] == f"pipeline_execution:{drop}"

@@ -5,14 +5,14 @@ mid-way leaves it queued, and the next poll (in any process) does the work again
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.alerts.backoff import retry_delay
 from watcher_server.anomalies import repository as repo
-from watcher_server.anomalies.service import detect_execution
+from watcher_server.anomalies.service import detect_executions
 from watcher_server.db import Database
 from watcher_server.jobs.spec import JobContext
 
@@ -28,19 +28,18 @@ async def detect_pending(context: JobContext) -> int:
     return await process_pending(context.database, context.clock(), BATCH_SIZE)
 
 
-Detect = Callable[[AsyncConnection, int, datetime], Awaitable[object]]
+Detect = Callable[[AsyncConnection, Sequence[int], datetime], Awaitable[object]]
 
 
 async def process_pending(
-    db: Database, now: datetime, batch_size: int, detect: Detect = detect_execution
+    db: Database, now: datetime, batch_size: int, detect: Detect = detect_executions
 ) -> int:
     """One transaction for the whole batch; if it fails, each execution on its own, so that
     one that keeps failing is retried later (with backoff) without holding up the others."""
     try:
         async with db.transaction() as conn:
             claimed = await repo.claim_pending(conn, now, batch_size)
-            for execution_id in claimed:
-                await detect(conn, execution_id, now)
+            await detect(conn, claimed, now)
             await repo.delete_pending(conn, claimed)
         return len(claimed)
     except Exception as exc:
@@ -58,7 +57,7 @@ async def _process_one_by_one(db: Database, now: datetime, batch_size: int, dete
                 row = await repo.lock_pending(conn, execution_id)
                 if row is None:  # another process took it meanwhile
                     continue
-                await detect(conn, execution_id, now)
+                await detect(conn, [execution_id], now)
                 await repo.delete_pending(conn, [execution_id])
             done += 1
         except Exception as exc:

@@ -120,10 +120,11 @@ async def update_rule(conn: AsyncConnection, rule_id: int, values: dict[str, Any
     return (await conn.execute(statement)).one()
 
 
-async def active_rules(conn: AsyncConnection, pipeline_id: int) -> list[Row[Any]]:
+async def active_rules(conn: AsyncConnection, pipeline_ids: Sequence[int]) -> list[Row[Any]]:
+    """The active rules of these pipelines, by id."""
     statement = (
         select(rules)
-        .where(rules.c.pipeline_id == pipeline_id, rules.c.active == true())
+        .where(rules.c.pipeline_id.in_(pipeline_ids), rules.c.active == true())
         .order_by(rules.c.id)
     )
     return list(await conn.execute(statement))
@@ -134,15 +135,25 @@ async def active_rules(conn: AsyncConnection, pipeline_id: int) -> list[Row[Any]
 _TESTED = (
     select(executions, pipelines.c.name.label("pipeline_name"))
     .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
-    .where(executions.c.id == bindparam("tested_id", type_=executions.c.id.type))
+    .where(executions.c.id.in_(bindparam("tested_ids", expanding=True)))
+    .order_by(executions.c.id)
     .with_for_update(of=executions)
 )
 
 
+async def lock_tested_executions(
+    conn: AsyncConnection, execution_ids: Sequence[int]
+) -> list[Row[Any]]:
+    """The executions with their pipeline's name, locked (in id order) so that their flags
+    change one writer at a time (detection, unflag)."""
+    if not execution_ids:
+        return []
+    return list(await conn.execute(_TESTED, {"tested_ids": list(execution_ids)}))
+
+
 async def lock_tested_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
-    """The execution with its pipeline's name, locked so that its flags change one writer at
-    a time (detection, unflag)."""
-    return (await conn.execute(_TESTED, {"tested_id": execution_id})).first()
+    [row] = await lock_tested_executions(conn, [execution_id]) or [None]
+    return row
 
 
 async def latest_successful_execution(conn: AsyncConnection, pipeline_id: int) -> int | None:
@@ -200,18 +211,22 @@ def _baseline_statement(metrics: tuple[AnomalyMetric, ...], seasonality: Seasona
         *(func.min(values.c[m.value]).label(f"min_{m.value}") for m in metrics),
         *(func.max(values.c[m.value]).label(f"max_{m.value}") for m in metrics),
     ).cte("baseline_means")
-    deviations = [
-        func.sum(
-            (values.c[m.value] - means.c[f"mean_{m.value}"])
-            * (values.c[m.value] - means.c[f"mean_{m.value}"])
-        ).label(f"ss_{m.value}")
-        for m in metrics
-    ]
-    return (
-        select(*means.c, *deviations)
-        .select_from(means.outerjoin(values, true()))
-        .group_by(*means.c)
+    # Second pass: the one row of means joined to every value, aggregated without GROUP BY
+    # (grouping by two dozen floats cost more than the rest of the query).
+    deviations = (
+        select(
+            *(
+                func.sum(
+                    (values.c[m.value] - means.c[f"mean_{m.value}"])
+                    * (values.c[m.value] - means.c[f"mean_{m.value}"])
+                ).label(f"ss_{m.value}")
+                for m in metrics
+            )
+        )
+        .select_from(means.join(values, true()))
+        .subquery("baseline_deviations")
     )
+    return select(means, deviations).select_from(means.join(deviations, true()))
 
 
 async def baselines(
@@ -257,13 +272,22 @@ def _baseline(row: Any, metric: str) -> Baseline:
 
 
 async def insert_results(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Store findings (none: no statement); a finding already stored is kept as it was."""
     await insert_many_if_absent(conn, results, rows, ["pipeline_execution_id", "rule_id"])
 
 
-async def set_flags(conn: AsyncConnection, execution_id: int, flags: dict[str, bool]) -> None:
-    await conn.execute(
-        update(executions).where(executions.c.id == execution_id).values(anomaly_flags=flags)
-    )
+_SET_FLAGS = (
+    update(executions)
+    .where(executions.c.id == bindparam("flagged_id", type_=executions.c.id.type))
+    .values(anomaly_flags=bindparam("flags", type_=executions.c.anomaly_flags.type))
+)
+
+
+async def set_flags(conn: AsyncConnection, flags: dict[int, dict[str, bool]]) -> None:
+    """Replace the anomaly_flags of each execution in `flags` (one batched statement)."""
+    if flags:
+        rows = [{"flagged_id": key, "flags": value} for key, value in flags.items()]
+        await conn.execute(_SET_FLAGS, rows)
 
 
 async def delete_results(

@@ -11,7 +11,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from watcher_server.alerts.outbox import enqueue_alert
+from watcher_server.alerts.outbox import AlertDraft, enqueue_alerts
 from watcher_server.anomalies import repository as repo
 from watcher_server.anomalies.messages import FlaggedMetric, anomaly_alert
 from watcher_server.anomalies.schemas import (
@@ -33,7 +33,7 @@ from watcher_server.models import AnomalyMetric, Seasonality
 
 # The most recent runs a baseline holds: enough for a stable mean and stddev, and a cap on the
 # rows one detection reads, whatever the pipeline's history or frequency.
-MAX_BASELINE_EXECUTIONS = 200
+MAX_BASELINE_EXECUTIONS = 100
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -153,36 +153,66 @@ class Finding:
 async def detect_execution(
     conn: AsyncConnection, execution_id: int, now: datetime
 ) -> list[Finding] | None:
-    """Judge a successful execution by every active rule of its pipeline; store, flag and
-    alert the anomalies not flagged before (one alert per execution). None when the
-    execution is missing or did not succeed.
+    """Detection on one execution (see `detect_executions`); None when it is missing or did
+    not succeed."""
+    return (await detect_executions(conn, [execution_id], now)).get(execution_id)
+
+
+async def detect_executions(
+    conn: AsyncConnection, execution_ids: Sequence[int], now: datetime
+) -> dict[int, list[Finding]]:
+    """Judge successful executions by every active rule of their pipelines; store, flag and
+    alert the anomalies not flagged before (one alert per execution). Executions that are
+    missing or did not succeed are left out of the answer.
 
     A metric already flagged is not flagged again, and one an operator unflagged (its flag is
-    false) stays unflagged: detection only ever adds flags.
+    false) stays unflagged: detection only ever adds flags. The reads and writes are batched:
+    one baseline query per execution (per group of its rules), the rest shared by the batch.
     """
-    run = await repo.lock_tested_execution(conn, execution_id)
-    if run is None or run.completed_successfully is not True:
-        return None
-    flags: dict[str, bool] = dict(run.anomaly_flags or {})
+    runs = [
+        run
+        for run in await repo.lock_tested_executions(conn, execution_ids)
+        if run.completed_successfully is True
+    ]
+    rules_of: dict[int, list[Row[Any]]] = defaultdict(list)
+    if runs:
+        for rule in await repo.active_rules(conn, sorted({run.pipeline_id for run in runs})):
+            rules_of[rule.pipeline_id].append(rule)
+    findings: dict[int, list[Finding]] = {}
+    results: list[dict[str, Any]] = []
+    alerts = []
+    # Oldest first, each flagged before the next is judged: a run flagged in this batch stays
+    # out of the later runs' baselines, as if they had been tested one at a time.
+    for run in sorted(runs, key=lambda run: (run.start_date, run.id)):
+        findings[run.id] = await _findings(conn, run, rules_of[run.pipeline_id])
+        new = [finding for finding in findings[run.id] if finding.new]
+        if new:
+            await repo.set_flags(conn, {run.id: _flags_with(run, new)})
+            results += [_result_row(run, finding, now) for finding in new]
+            alerts.append(_alert(run, new))
+    await repo.insert_results(conn, results)
+    await enqueue_alerts(conn, alerts, now)
+    return findings
+
+
+async def _findings(conn: AsyncConnection, run: Row[Any], rules: list[Row[Any]]) -> list[Finding]:
+    flags = run.anomaly_flags or {}
     findings = []
-    for window, group in await _verdicts(conn, run):
+    for window, group in await _verdicts(conn, run, rules):
         for rule, verdict in group:
             metric = AnomalyMetric(rule.metric_field).value
             new = verdict.is_anomaly and metric not in flags
             flagged = new or flags.get(metric) is True
             findings.append(Finding(rule, window, verdict, flagged, new))
-    new_findings = [finding for finding in findings if finding.new]
-    if new_findings:
-        await _store(conn, run, new_findings, flags, now)
     return findings
 
 
 async def _verdicts(
-    conn: AsyncConnection, run: Row[Any]
+    conn: AsyncConnection, run: Row[Any], rules: list[Row[Any]]
 ) -> list[tuple[BaselineWindow, list[tuple[Row[Any], Verdict]]]]:
     """One baseline query per distinct (lookback, seasonality) among the rules: usually one."""
     groups: dict[tuple[int, str], list[Row[Any]]] = defaultdict(list)
-    for rule in await repo.active_rules(conn, run.pipeline_id):
+    for rule in rules:
         groups[(rule.lookback_days, rule.seasonality)].append(rule)
     judged = []
     for (lookback_days, seasonality), group in groups.items():
@@ -208,25 +238,17 @@ def _judge(run: Row[Any], rule: Row[Any], baseline: Baseline) -> Verdict:
     )
 
 
-async def _store(
-    conn: AsyncConnection,
-    run: Row[Any],
-    findings: Sequence[Finding],
-    flags: dict[str, bool],
-    now: datetime,
-) -> None:
-    rows = [_result_row(run, finding, now) for finding in findings]
-    await repo.insert_results(conn, rows)
-    for finding in findings:
-        flags[AnomalyMetric(finding.rule.metric_field).value] = True
-    await repo.set_flags(conn, run.id, flags)
+def _flags_with(run: Row[Any], new: Sequence[Finding]) -> dict[str, bool]:
+    added = {AnomalyMetric(finding.rule.metric_field).value: True for finding in new}
+    return {**(run.anomaly_flags or {}), **added}
+
+
+def _alert(run: Row[Any], new: Sequence[Finding]) -> AlertDraft:
     flagged = [
         FlaggedMetric(AnomalyMetric(f.rule.metric_field).value, f.verdict, f.window.bucket)
-        for f in findings
+        for f in new
     ]
-    await enqueue_alert(
-        conn, anomaly_alert(run.pipeline_id, run.pipeline_name, run.id, flagged), now
-    )
+    return anomaly_alert(run.pipeline_id, run.pipeline_name, run.id, flagged)
 
 
 def _result_row(run: Row[Any], finding: Finding, now: datetime) -> dict[str, Any]:
@@ -304,7 +326,7 @@ async def unflag(db: Database, data: UnflagRequest) -> None:
             raise NotFound(f"none of the requested metrics [{names}] are currently flagged")
         for metric in cleared:
             flags[metric.value] = False
-        await repo.set_flags(conn, run.id, flags)
+        await repo.set_flags(conn, {run.id: flags})
         await repo.delete_results(conn, run.id, cleared)
 
 
