@@ -18,7 +18,7 @@ from watcher_server.jobs.spec import JobContext
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
+BATCH_SIZE = 25
 RETRY_MAX_SECONDS = 300.0
 ERROR_LENGTH = 1000
 

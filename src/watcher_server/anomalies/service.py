@@ -292,8 +292,10 @@ async def detect_latest(db: Database, pipeline_id: int, now: datetime) -> Detect
         execution_id = await repo.latest_successful_execution(conn, pipeline_id)
         findings: list[Finding] = []
         if execution_id is not None:
-            findings = await detect_execution(conn, execution_id, now) or []
+            # The queue row first, as the job takes them (queue row, then execution): a job
+            # testing this run finishes before we go on, and the two never deadlock.
             await repo.delete_pending(conn, [execution_id])
+            findings = await detect_execution(conn, execution_id, now) or []
     outcomes = [finding.out() for finding in findings]
     return DetectionOut(
         status="warning" if any(o.outcome == "anomaly" for o in outcomes) else "success",
