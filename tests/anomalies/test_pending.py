@@ -164,15 +164,21 @@ async def test_one_batch_tests_runs_of_many_pipelines_each_against_its_own_histo
 ) -> None:
     quiet = await ruled_pipeline(client, f"batch quiet {unique}", "inserts")
     busy = await ruled_pipeline(client, f"batch busy {unique}", "inserts", "duration_seconds")
+    hourly = await ruled_pipeline(
+        client, f"batch hourly {unique}", "inserts", seasonality="hour_of_day"
+    )
     await daily_history(client, quiet, NORMAL_INSERTS)
     await daily_history(client, busy, [value * 1000 for value in NORMAL_INSERTS])
+    await daily_history(client, hourly, NORMAL_INSERTS)
+    seasonal_spike = await run(client, hourly, TODAY, inserts=100_000)
     # 100,000 rows: normal for the busy pipeline, a spike for the quiet one; and the reverse.
     spike = await run(client, quiet, TODAY, inserts=100_000)
     drop = await run(client, busy, TODAY, inserts=100, seconds=61)
     normal = await run(client, busy, TODAY + timedelta(hours=1), inserts=100_000, seconds=61)
     # Judged after the spike was flagged, in the same batch: the spike is not its baseline.
     again = await run(client, quiet, TODAY + timedelta(hours=1), inserts=90_000)
-    assert await detector() >= 4
+    assert await detector() >= 5
+    assert await flags_of(client, seasonal_spike) == {"inserts": True}
     assert await flags_of(client, spike) == {"inserts": True}
     assert await flags_of(client, again) == {"inserts": True}
     assert await flags_of(client, drop) == {"inserts": True}

@@ -17,7 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from watcher_server.anomalies import repository as repo
 from watcher_server.anomalies.windows import baseline_window
 from watcher_server.db import Database
-from watcher_server.models import AnomalyMetric, Seasonality
+from watcher_server.models import Seasonality
 from watcher_server.settings import Settings
 
 
@@ -85,20 +85,20 @@ async def test_the_baseline_walks_the_pipeline_start_date_index(
 ) -> None:
     conn, pipeline_id = postgres
     window = baseline_window(seasonality, datetime.now(UTC), 30)
-    statement = repo._baseline_statement(tuple(AnomalyMetric), seasonality)
+    statement = repo._baselines_statement(1, seasonality)
     parameters: dict[str, Any] = {
-        "pipeline_id": pipeline_id,
-        "tested_id": 1,
-        "since": window.since,
-        "until": window.until,
-        "cap": 50,  # fewer than the pipeline's runs in the window, as in production
-        "hour": 14,
-        "dates": list(window.dates),
+        "pipeline_id_0": pipeline_id,
+        "tested_id_0": 1,
+        "since_0": window.since,
+        "until_0": window.until,
+        "cap_0": 50,  # fewer than the pipeline's runs in the window, as in production
+        "hour_0": 14,
+        "dates_0": list(window.dates),
     }
     if seasonality is not Seasonality.DAY_OF_WEEK:
-        del parameters["dates"]
+        del parameters["dates_0"]
     if seasonality is not Seasonality.HOUR_OF_DAY:
-        del parameters["hour"]
+        del parameters["hour_0"]
     found = await plan(conn, statement, parameters)
     assert "Seq Scan" not in found, found
     assert "Index Cond: (pipeline_id = " in found or "Index Cond: ((pipeline_id = " in found, found
@@ -141,3 +141,27 @@ async def test_claiming_and_finding_the_latest_run_use_indexes(
     )
     found = await plan(conn, latest, {})
     assert "ix_pipeline_execution_pipeline_id_start_date" in found, found
+
+
+async def test_a_batch_reads_every_baseline_through_the_index(
+    postgres: tuple[AsyncConnection, int],
+) -> None:
+    conn, pipeline_id = postgres
+    window = baseline_window(Seasonality.NONE, datetime.now(UTC), 30)
+    statement = repo._baselines_statement(4, Seasonality.NONE)
+    parameters: dict[str, Any] = {}
+    for slot in range(4):
+        parameters.update(
+            {
+                f"pipeline_id_{slot}": pipeline_id + slot,
+                f"tested_id_{slot}": 1,
+                f"since_{slot}": window.since,
+                f"until_{slot}": window.until,
+                f"cap_{slot}": 50,
+            }
+        )
+    found = await plan(conn, statement, parameters)
+    assert (
+        found.count("Index Scan Backward using ix_pipeline_execution_pipeline_id_start_date") == 4
+    )
+    assert "Seq Scan" not in found, found

@@ -1,6 +1,7 @@
 """Every SQL statement of anomaly detection: rules, baselines, results, pending detections."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -20,8 +21,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -170,88 +173,133 @@ def _flagged(metric: AnomalyMetric) -> Any:
     return func.coalesce(executions.c.anomaly_flags[metric.value].as_boolean(), false())
 
 
-@lru_cache(maxsize=256)
-def _baseline_statement(metrics: tuple[AnomalyMetric, ...], seasonality: Seasonality) -> Select:
-    """Per metric: the count, mean and range of the baseline's values, then, in a second pass over
-    the same rows, the sum of squared deviations from that mean (no cancellation, unlike
-    sum-of-squares formulas, and the same arithmetic on SQLite and PostgreSQL).
+METRICS = tuple(AnomalyMetric)
+
+
+@dataclass(frozen=True)
+class BaselineRequest:
+    """The baseline of the run `tested_id` of `pipeline_id`, over `window`."""
+
+    pipeline_id: int
+    tested_id: int
+    window: BaselineWindow
+
+
+def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
+    """One run's baseline, every metric: count, mean, range and the sum of squared deviations
+    from the mean (two passes: the window function computes the mean over the rows first, so
+    there is no sum-of-squares cancellation, and SQLite and PostgreSQL do the same arithmetic).
 
     The rows are the most recent successful runs of the pipeline in the window and bucket,
     walked backwards on ix_pipeline_execution_pipeline_id_start_date and capped, so the cost
     does not grow with the history. A run flagged for a metric is left out of that metric.
+    Bind parameters are suffixed with `slot`, so that slots can share one statement.
     """
+
+    def parameter(name: str, type_: Any) -> Any:
+        return bindparam(f"{name}_{slot}", type_=type_)
+
     conditions = [
-        executions.c.pipeline_id == bindparam("pipeline_id", type_=executions.c.pipeline_id.type),
-        executions.c.start_date >= bindparam("since", type_=UTCDateTime()),
-        executions.c.start_date <= bindparam("until", type_=UTCDateTime()),
-        executions.c.id != bindparam("tested_id", type_=executions.c.id.type),
+        executions.c.pipeline_id == parameter("pipeline_id", executions.c.pipeline_id.type),
+        executions.c.start_date >= parameter("since", UTCDateTime()),
+        executions.c.start_date <= parameter("until", UTCDateTime()),
+        executions.c.id != parameter("tested_id", executions.c.id.type),
         executions.c.completed_successfully == true(),
     ]
     if seasonality is Seasonality.HOUR_OF_DAY:
-        conditions.append(executions.c.hour_recorded == bindparam("hour", type_=Integer()))
+        conditions.append(executions.c.hour_recorded == parameter("hour", Integer()))
     elif seasonality is Seasonality.DAY_OF_WEEK:
-        conditions.append(executions.c.date_recorded.in_(bindparam("dates", expanding=True)))
-    values = (
+        dates = bindparam(f"dates_{slot}", expanding=True, type_=executions.c.date_recorded.type)
+        conditions.append(executions.c.date_recorded.in_(dates))
+    rows = (
         select(
             *(
-                case((_flagged(metric), None), else_=cast(executions.c[metric.value], Float)).label(
-                    metric.value
-                )
-                for metric in metrics
+                case((_flagged(m), None), else_=cast(executions.c[m.value], Float)).label(m.value)
+                for m in METRICS
             )
         )
         .where(and_(*conditions))
         .order_by(executions.c.start_date.desc())
-        .limit(bindparam("cap", type_=Integer()))
-        .cte("baseline_values")
+        .limit(parameter("cap", Integer()))
+        .subquery(f"baseline_rows_{slot}")
     )
-    means = select(
-        *(func.count(values.c[m.value]).label(f"n_{m.value}") for m in metrics),
-        *(func.avg(values.c[m.value]).label(f"mean_{m.value}") for m in metrics),
-        *(func.min(values.c[m.value]).label(f"min_{m.value}") for m in metrics),
-        *(func.max(values.c[m.value]).label(f"max_{m.value}") for m in metrics),
-    ).cte("baseline_means")
-    # Second pass: the one row of means joined to every value, aggregated without GROUP BY
-    # (grouping by two dozen floats cost more than the rest of the query).
-    deviations = (
-        select(
-            *(
-                func.sum(
-                    (values.c[m.value] - means.c[f"mean_{m.value}"])
-                    * (values.c[m.value] - means.c[f"mean_{m.value}"])
-                ).label(f"ss_{m.value}")
-                for m in metrics
-            )
-        )
-        .select_from(means.join(values, true()))
-        .subquery("baseline_deviations")
+    with_means = select(
+        *(rows.c[m.value] for m in METRICS),
+        *(func.avg(rows.c[m.value]).over().label(f"mean_{m.value}") for m in METRICS),
+    ).subquery(f"baseline_{slot}")
+
+    def deviation(m: AnomalyMetric) -> Any:
+        value, mean = with_means.c[m.value], with_means.c[f"mean_{m.value}"]
+        return func.sum((value - mean) * (value - mean))
+
+    return select(
+        literal_column(str(slot)).label("slot"),
+        *(func.count(with_means.c[m.value]).label(f"n_{m.value}") for m in METRICS),
+        *(func.max(with_means.c[f"mean_{m.value}"]).label(f"mean_{m.value}") for m in METRICS),
+        *(func.min(with_means.c[m.value]).label(f"min_{m.value}") for m in METRICS),
+        *(func.max(with_means.c[m.value]).label(f"max_{m.value}") for m in METRICS),
+        *(deviation(m).label(f"ss_{m.value}") for m in METRICS),
     )
-    return select(means, deviations).select_from(means.join(deviations, true()))
+
+
+@lru_cache(maxsize=16)
+def _baselines_statement(size: int, seasonality: Seasonality) -> Any:
+    """The baselines of `size` runs in one statement (one round trip for them all)."""
+    slots = [_slot_statement(seasonality, slot) for slot in range(size)]
+    return slots[0] if size == 1 else union_all(*slots)
+
+
+# A batch's baselines are read in statements of these many runs: a few statement shapes,
+# each compiled once, and a few round trips per batch.
+CHUNK_SIZES = (16, 4, 1)
+
+
+def _chunks(requests: Sequence[BaselineRequest]) -> list[list[BaselineRequest]]:
+    """Requests of one seasonality together, in chunks of the sizes in CHUNK_SIZES."""
+    chunks = []
+    for seasonality in Seasonality:
+        same = [request for request in requests if request.window.seasonality is seasonality]
+        for size in CHUNK_SIZES:
+            while len(same) >= size:
+                chunks.append(same[:size])
+                same = same[size:]
+    return chunks
 
 
 async def baselines(
-    conn: AsyncConnection,
-    pipeline_id: int,
-    tested_id: int,
-    metrics: Sequence[AnomalyMetric],
-    window: BaselineWindow,
-    cap: int,
-) -> dict[AnomalyMetric, Baseline]:
-    """Size, mean, sum of squared deviations and range of each metric's baseline."""
-    statement = _baseline_statement(tuple(metrics), window.seasonality)
-    parameters: dict[str, Any] = {
-        "pipeline_id": pipeline_id,
-        "tested_id": tested_id,
-        "since": window.since,
-        "until": window.until,
-        "cap": cap,
-    }
-    if window.seasonality is Seasonality.HOUR_OF_DAY:
-        parameters["hour"] = window.hour
-    elif window.seasonality is Seasonality.DAY_OF_WEEK:
-        parameters["dates"] = list(window.dates)
-    row = (await conn.execute(statement, parameters)).one()._mapping
-    return {metric: _baseline(row, metric.value) for metric in metrics}
+    conn: AsyncConnection, requests: Sequence[BaselineRequest], cap: int
+) -> list[dict[AnomalyMetric, Baseline]]:
+    """Size, mean, sum of squared deviations and range of each metric's baseline, for each
+    request (in order)."""
+    found: dict[BaselineRequest, dict[AnomalyMetric, Baseline]] = {}
+    for chunk in _chunks(requests):
+        rows = await conn.execute(
+            _baselines_statement(len(chunk), chunk[0].window.seasonality),
+            _chunk_parameters(chunk, cap),
+        )
+        for row in rows:
+            found[chunk[row.slot]] = {m: _baseline(row._mapping, m.value) for m in METRICS}
+    return [found[request] for request in requests]
+
+
+def _chunk_parameters(chunk: Sequence[BaselineRequest], cap: int) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for slot, request in enumerate(chunk):
+        window = request.window
+        parameters.update(
+            {
+                f"pipeline_id_{slot}": request.pipeline_id,
+                f"tested_id_{slot}": request.tested_id,
+                f"since_{slot}": window.since,
+                f"until_{slot}": window.until,
+                f"cap_{slot}": cap,
+            }
+        )
+        if window.seasonality is Seasonality.HOUR_OF_DAY:
+            parameters[f"hour_{slot}"] = window.hour
+        elif window.seasonality is Seasonality.DAY_OF_WEEK:
+            parameters[f"dates_{slot}"] = list(window.dates)
+    return parameters
 
 
 def _baseline(row: Any, metric: str) -> Baseline:

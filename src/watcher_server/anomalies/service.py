@@ -167,7 +167,8 @@ async def detect_executions(
 
     A metric already flagged is not flagged again, and one an operator unflagged (its flag is
     false) stays unflagged: detection only ever adds flags. The reads and writes are batched:
-    one baseline query per execution (per group of its rules), the rest shared by the batch.
+    one statement reads the baselines of every run (of a wave, see `_waves`), and one each
+    locks the runs, reads the rules, and writes the flags, findings and alerts.
     """
     runs = [
         run
@@ -181,50 +182,63 @@ async def detect_executions(
     findings: dict[int, list[Finding]] = {}
     results: list[dict[str, Any]] = []
     alerts = []
-    # Oldest first, each flagged before the next is judged: a run flagged in this batch stays
-    # out of the later runs' baselines, as if they had been tested one at a time.
-    for run in sorted(runs, key=lambda run: (run.start_date, run.id)):
-        findings[run.id] = await _findings(conn, run, rules_of[run.pipeline_id])
-        new = [finding for finding in findings[run.id] if finding.new]
-        if new:
-            await repo.set_flags(conn, {run.id: _flags_with(run, new)})
-            results += [_result_row(run, finding, now) for finding in new]
-            alerts.append(_alert(run, new))
+    for wave in _waves(runs):
+        judged = await _judge_wave(conn, wave, rules_of)
+        flags = {}
+        for run in wave:
+            findings[run.id] = judged[run.id]
+            new = [finding for finding in judged[run.id] if finding.new]
+            if new:
+                flags[run.id] = _flags_with(run, new)
+                results += [_result_row(run, finding, now) for finding in new]
+                alerts.append(_alert(run, new))
+        await repo.set_flags(conn, flags)
     await repo.insert_results(conn, results)
     await enqueue_alerts(conn, alerts, now)
     return findings
 
 
-async def _findings(conn: AsyncConnection, run: Row[Any], rules: list[Row[Any]]) -> list[Finding]:
-    flags = run.anomaly_flags or {}
-    findings = []
-    for window, group in await _verdicts(conn, run, rules):
-        for rule, verdict in group:
-            metric = AnomalyMetric(rule.metric_field).value
-            new = verdict.is_anomaly and metric not in flags
-            flagged = new or flags.get(metric) is True
-            findings.append(Finding(rule, window, verdict, flagged, new))
-    return findings
+def _waves(runs: Sequence[Row[Any]]) -> list[list[Row[Any]]]:
+    """The runs in waves of at most one run per pipeline, oldest first: a wave is judged in
+    one statement and flagged before the next, so a run flagged in this batch stays out of
+    later runs' baselines, as if they had been tested one at a time."""
+    waves: list[list[Row[Any]]] = []
+    depth: dict[int, int] = defaultdict(int)
+    for run in sorted(runs, key=lambda run: (run.start_date, run.id)):
+        index = depth[run.pipeline_id]
+        depth[run.pipeline_id] += 1
+        if index == len(waves):
+            waves.append([])
+        waves[index].append(run)
+    return waves
 
 
-async def _verdicts(
-    conn: AsyncConnection, run: Row[Any], rules: list[Row[Any]]
-) -> list[tuple[BaselineWindow, list[tuple[Row[Any], Verdict]]]]:
-    """One baseline query per distinct (lookback, seasonality) among the rules: usually one."""
-    groups: dict[tuple[int, str], list[Row[Any]]] = defaultdict(list)
-    for rule in rules:
-        groups[(rule.lookback_days, rule.seasonality)].append(rule)
-    judged = []
-    for (lookback_days, seasonality), group in groups.items():
-        window = baseline_window(seasonality, run.start_date, lookback_days)
-        metrics = [AnomalyMetric(rule.metric_field) for rule in group]
-        baselines = await repo.baselines(
-            conn, run.pipeline_id, run.id, metrics, window, MAX_BASELINE_EXECUTIONS
-        )
-        verdicts = [
-            (rule, _judge(run, rule, baselines[AnomalyMetric(rule.metric_field)])) for rule in group
-        ]
-        judged.append((window, verdicts))
+async def _judge_wave(
+    conn: AsyncConnection, wave: Sequence[Row[Any]], rules_of: dict[int, list[Row[Any]]]
+) -> dict[int, list[Finding]]:
+    """Every run's findings; one baseline per distinct (lookback, seasonality) among its
+    rules (usually one), all read in one statement."""
+    requests, groups = [], []
+    for run in wave:
+        grouped: dict[tuple[int, str], list[Row[Any]]] = defaultdict(list)
+        for rule in rules_of[run.pipeline_id]:
+            grouped[(rule.lookback_days, rule.seasonality)].append(rule)
+        for (lookback_days, seasonality), rules in grouped.items():
+            window = baseline_window(seasonality, run.start_date, lookback_days)
+            requests.append(repo.BaselineRequest(run.pipeline_id, run.id, window))
+            groups.append((run, window, rules))
+    baselines = await repo.baselines(conn, requests, MAX_BASELINE_EXECUTIONS)
+    judged: dict[int, list[Finding]] = {run.id: [] for run in wave}
+    for (run, window, rules), baseline in zip(groups, baselines, strict=True):
+        flags = run.anomaly_flags or {}
+        for rule in rules:
+            metric = AnomalyMetric(rule.metric_field)
+            verdict = _judge(run, rule, baseline[metric])
+            new = verdict.is_anomaly and metric.value not in flags
+            flagged = new or flags.get(metric.value) is True
+            judged[run.id].append(Finding(rule, window, verdict, flagged, new))
+    for found in judged.values():
+        found.sort(key=lambda finding: finding.rule.id)
     return judged
 
 
