@@ -61,12 +61,12 @@ def add_arguments(parser: Any) -> None:
         "--anomaly-executions",
         type=int,
         default=1_000_000,
-        help="anomalies: executions of history (default 1,000,000; smoke 20,000)",
+        help="anomalies: executions of history (default 1,000,000; smoke 5,000)",
     )
 
 
 def run(ctx: Context) -> None:
-    executions = 20_000 if ctx.options.smoke else ctx.options.extra.anomaly_executions
+    executions = 5_000 if ctx.options.smoke else ctx.options.extra.anomaly_executions
     dataset = Dataset(ctx.options.pipelines, executions)
     with ctx.postgres("anomalies") as url:
         data.load(url, dataset)
