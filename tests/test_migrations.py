@@ -56,6 +56,11 @@ def test_upgrade_downgrade_upgrade(tmp_path) -> None:
             "alert_delivery",
             "job_state",
         } <= table_names(url)
+        assert {
+            "anomaly_detection_rule",
+            "anomaly_detection_result",
+            "anomaly_detection_pending",
+        } <= table_names(url)
 
         migrate.downgrade(url, "base")
         assert migrate.current_revision(url) is None

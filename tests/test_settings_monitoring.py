@@ -28,7 +28,9 @@ def test_defaults_run_every_job_in_the_api_process() -> None:
         "timeliness_check",
         "freshness_check",
         "alert_delivery",
+        "anomaly_detection",
     ]
+    assert settings.watcher_anomaly_detection_poll_seconds == 0.5
 
 
 def test_an_empty_schedule_turns_a_check_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,7 +39,11 @@ def test_an_empty_schedule_turns_a_check_off(monkeypatch: pytest.MonkeyPatch) ->
     settings = load_settings()
     assert settings.watcher_freshness_check_schedule is None
     assert settings.watcher_background_jobs is False
-    assert [job.name for job in build_jobs(settings)] == ["timeliness_check", "alert_delivery"]
+    assert [job.name for job in build_jobs(settings)] == [
+        "timeliness_check",
+        "alert_delivery",
+        "anomaly_detection",
+    ]
 
 
 def test_the_webhook_secret_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:

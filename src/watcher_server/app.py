@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 from watcher_server import __version__
 from watcher_server.addresses.router import router as addresses_router
 from watcher_server.alerts.router import router as alerts_router
+from watcher_server.anomalies.router import router as anomalies_router
 from watcher_server.clock import Clock, utcnow
 from watcher_server.db import Database
 from watcher_server.errors import install_error_handlers
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         maintenance_router,
         addresses_router,
         lineage_router,
+        anomalies_router,
     ):
         app.include_router(router)
     return app

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     slack_webhook_url: AnyHttpUrl | None = None
     log_level: LogLevel = "INFO"
     watcher_auto_create_anomaly_detection_rules: bool = False
+    # How often the anomaly detection job looks for successful runs to test (seconds).
+    watcher_anomaly_detection_poll_seconds: float = Field(default=0.5, ge=0.05, le=60)
     # load_lineage of new pipelines. etl-watcher-sdk 0.1.43 crashes on its first sync of a
     # pipeline that declares no lineage when this is true; see .env.example.
     watcher_default_load_lineage: bool = True

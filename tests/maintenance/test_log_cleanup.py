@@ -98,6 +98,7 @@ async def test_counts_match_the_original_shape_and_the_batches(
     assert answer["rows_deleted"] == {
         "pipeline_execution": 7,
         "timeliness_pipeline_execution_log": 0,
+        "anomaly_detection_result": 0,
         "freshness_pipeline_log": 0,
         "alert": 0,
     }

@@ -24,7 +24,12 @@ async def test_monitor_reports_waiting_alerts_and_every_job(
     assert body["alerts"]["oldest_pending_age_seconds"] >= 20 * 60
     assert any("has waited" in problem for problem in body["problems"])
     jobs = {job["name"]: job for job in body["jobs"]}
-    assert list(jobs) == ["timeliness_check", "freshness_check", "alert_delivery"]
+    assert list(jobs) == [
+        "timeliness_check",
+        "freshness_check",
+        "alert_delivery",
+        "anomaly_detection",
+    ]
     assert jobs["timeliness_check"]["schedule"] == "*/15 * * * *"
     assert jobs["alert_delivery"]["every_seconds"] == 2.0
 

@@ -26,6 +26,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from watcher_server.models import (
     Alert,
     AlertDelivery,
+    AnomalyDetectionPending,
+    AnomalyDetectionResult,
     FreshnessPipelineLog,
     PipelineExecution,
     TimelinessPipelineExecutionLog,
@@ -113,8 +115,16 @@ REGISTRY = CleanupRegistry(
             "pipeline_execution_id",
             seed_counter="total_timeliness_pipeline_execution_logs_deleted",
         ),
+        ExecutionChild(
+            AnomalyDetectionResult.__table__,
+            "pipeline_execution_id",
+            seed_counter="total_anomaly_detection_results_deleted",
+        ),
     ),
-    execution_references=(),
+    # A run still waiting for anomaly detection is kept until detection has seen it.
+    execution_references=(
+        ExecutionReference(AnomalyDetectionPending.__table__, "pipeline_execution_id"),
+    ),
     standalone_logs=(
         StandaloneLog(
             FreshnessPipelineLog.__table__,

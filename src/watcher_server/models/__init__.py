@@ -1,6 +1,13 @@
 """Every table, in one place, so that Alembic and the repositories see the same schema."""
 
 from watcher_server.models.alerts import Alert, AlertDelivery
+from watcher_server.models.anomalies import (
+    AnomalyDetectionPending,
+    AnomalyDetectionResult,
+    AnomalyDetectionRule,
+    AnomalyMetric,
+    Seasonality,
+)
 from watcher_server.models.base import Base, DatePart
 from watcher_server.models.executions import PipelineExecution
 from watcher_server.models.jobs import JobState
@@ -20,6 +27,10 @@ __all__ = [
     "AddressType",
     "Alert",
     "AlertDelivery",
+    "AnomalyDetectionPending",
+    "AnomalyDetectionResult",
+    "AnomalyDetectionRule",
+    "AnomalyMetric",
     "Base",
     "DatePart",
     "FreshnessPipelineLog",
@@ -27,5 +38,6 @@ __all__ = [
     "Pipeline",
     "PipelineExecution",
     "PipelineType",
+    "Seasonality",
     "TimelinessPipelineExecutionLog",
 ]

@@ -64,7 +64,11 @@ async def create_pipeline(
     stored watermark the next run should resume from.
     """
     result, created = await service.sync_pipeline(
-        db, body, now, settings.watcher_default_load_lineage
+        db,
+        body,
+        now,
+        settings.watcher_default_load_lineage,
+        settings.watcher_auto_create_anomaly_detection_rules,
     )
     _created_status(response, created)
     return result

@@ -7,6 +7,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.anomalies.service import create_default_rules
 from watcher_server.common.digest import config_digest
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, NotFound
@@ -86,12 +87,18 @@ async def patch_type(db: Database, data: PipelineTypePatch, now: datetime) -> Ro
 
 
 async def sync_pipeline(
-    db: Database, data: PipelineCreate, now: datetime, default_load_lineage: bool
+    db: Database,
+    data: PipelineCreate,
+    now: datetime,
+    default_load_lineage: bool,
+    auto_create_rules: bool = False,
 ) -> tuple[PipelineSyncOut, bool]:
     """Get-or-create a pipeline by name and apply its configuration when it changed.
 
     Only non-null values are applied, so a client that sends explicit nulls never wipes a
-    setting made with PATCH. The answer always carries the stored watermark.
+    setting made with PATCH. The answer always carries the stored watermark. With
+    `auto_create_rules`, a new pipeline gets one anomaly detection rule per metric in the
+    commit that creates it.
     """
     config = data.model_dump(exclude={"name", "next_watermark"}, exclude_none=True)
     digest = config_digest(config)
@@ -109,6 +116,8 @@ async def sync_pipeline(
         if state is None:
             created = await _create_pipeline(conn, data, config, digest, now, default_load_lineage)
             if created is not None:
+                if auto_create_rules:
+                    await create_default_rules(conn, created.id, now)
                 return created, True
             state = await repo.get_pipeline_sync_state(conn, data.name)  # lost a creation race
         changes: dict[str, Any] = {}

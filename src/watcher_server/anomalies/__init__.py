@@ -1,0 +1,1 @@
+"""Anomaly detection: rules per (pipeline, metric), detection after every successful run."""

@@ -1,0 +1,407 @@
+"""Every SQL statement of anomaly detection: rules, baselines, results, pending detections."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from watcher_server.anomalies.statistics import Baseline
+from watcher_server.anomalies.windows import BaselineWindow
+from watcher_server.db.types import UTCDateTime
+from watcher_server.db.upsert import insert_if_absent, insert_many_if_absent
+from watcher_server.models import (
+    AnomalyDetectionPending,
+    AnomalyDetectionResult,
+    AnomalyDetectionRule,
+    AnomalyMetric,
+    Pipeline,
+    PipelineExecution,
+    Seasonality,
+)
+
+rules = AnomalyDetectionRule.__table__
+results = AnomalyDetectionResult.__table__
+pending = AnomalyDetectionPending.__table__
+executions = PipelineExecution.__table__
+pipelines = Pipeline.__table__
+
+
+# --- the end call's one extra statement --------------------------------------------------------
+
+# INSERT … SELECT … WHERE EXISTS: a row only for pipelines with an active rule, decided in the
+# same statement, so pipelines without rules pay one index probe and no write.
+_QUEUE_DETECTION = insert(pending).from_select(
+    ["pipeline_execution_id", "next_attempt_at", "attempts", "created_at"],
+    select(
+        bindparam("queued_execution_id", type_=executions.c.id.type),
+        bindparam("queued_at", type_=UTCDateTime()),
+        literal(0),
+        bindparam("queued_at", type_=UTCDateTime()),
+    ).where(
+        exists().where(
+            rules.c.pipeline_id == bindparam("queued_pipeline_id", type_=rules.c.pipeline_id.type),
+            rules.c.active == true(),
+        )
+    ),
+)
+
+
+async def queue_detection(
+    conn: AsyncConnection, execution_id: int, pipeline_id: int, now: datetime
+) -> None:
+    """Ask for detection on a successful run, if its pipeline has an active rule."""
+    await conn.execute(
+        _QUEUE_DETECTION,
+        {"queued_execution_id": execution_id, "queued_pipeline_id": pipeline_id, "queued_at": now},
+    )
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
+    statement = select(exists().where(pipelines.c.id == pipeline_id))
+    return bool((await conn.execute(statement)).scalar())
+
+
+async def insert_rule_if_absent(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
+    return await insert_if_absent(conn, rules, values, ["pipeline_id", "metric_field"])
+
+
+async def insert_rules_if_absent(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await insert_many_if_absent(conn, rules, rows, ["pipeline_id", "metric_field"])
+
+
+async def find_rule_id(
+    conn: AsyncConnection, pipeline_id: int, metric: AnomalyMetric
+) -> int | None:
+    statement = select(rules.c.id).where(
+        rules.c.pipeline_id == pipeline_id, rules.c.metric_field == metric
+    )
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
+async def get_rule(conn: AsyncConnection, rule_id: int) -> Row[Any] | None:
+    return (await conn.execute(select(rules).where(rules.c.id == rule_id))).first()
+
+
+async def list_rules(
+    conn: AsyncConnection, pipeline_id: int | None, limit: int, offset: int
+) -> list[Row[Any]]:
+    statement = select(rules)
+    if pipeline_id is not None:
+        statement = statement.where(rules.c.pipeline_id == pipeline_id)
+    return list(await conn.execute(statement.order_by(rules.c.id).limit(limit).offset(offset)))
+
+
+async def update_rule(conn: AsyncConnection, rule_id: int, values: dict[str, Any]) -> Row[Any]:
+    statement = update(rules).where(rules.c.id == rule_id).values(**values).returning(*rules.c)
+    return (await conn.execute(statement)).one()
+
+
+async def active_rules(conn: AsyncConnection, pipeline_ids: Sequence[int]) -> list[Row[Any]]:
+    """The active rules of these pipelines, by id."""
+    statement = (
+        select(rules)
+        .where(rules.c.pipeline_id.in_(pipeline_ids), rules.c.active == true())
+        .order_by(rules.c.id)
+    )
+    return list(await conn.execute(statement))
+
+
+# --- the tested execution and its baseline ----------------------------------------------------
+
+_TESTED = (
+    select(executions, pipelines.c.name.label("pipeline_name"))
+    .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
+    .where(executions.c.id.in_(bindparam("tested_ids", expanding=True)))
+    .order_by(executions.c.id)
+    .with_for_update(of=executions)
+)
+
+
+async def lock_tested_executions(
+    conn: AsyncConnection, execution_ids: Sequence[int]
+) -> list[Row[Any]]:
+    """The executions with their pipeline's name, locked (in id order) so that their flags
+    change one writer at a time (detection, unflag)."""
+    if not execution_ids:
+        return []
+    return list(await conn.execute(_TESTED, {"tested_ids": list(execution_ids)}))
+
+
+async def lock_tested_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
+    [row] = await lock_tested_executions(conn, [execution_id]) or [None]
+    return row
+
+
+async def latest_successful_execution(conn: AsyncConnection, pipeline_id: int) -> int | None:
+    statement = (
+        select(executions.c.id)
+        .where(executions.c.pipeline_id == pipeline_id, executions.c.completed_successfully)
+        .order_by(executions.c.start_date.desc(), executions.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
+def _flagged(metric: AnomalyMetric) -> Any:
+    return func.coalesce(executions.c.anomaly_flags[metric.value].as_boolean(), false())
+
+
+METRICS = tuple(AnomalyMetric)
+
+
+@dataclass(frozen=True)
+class BaselineRequest:
+    """The baseline of the run `tested_id` of `pipeline_id`, over `window`."""
+
+    pipeline_id: int
+    tested_id: int
+    window: BaselineWindow
+
+
+def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
+    """One run's baseline, every metric: count, mean, range and the sum of squared deviations
+    from the mean (two passes: the window function computes the mean over the rows first, so
+    there is no sum-of-squares cancellation, and SQLite and PostgreSQL do the same arithmetic).
+
+    The rows are the most recent successful runs of the pipeline in the window and bucket,
+    walked backwards on ix_pipeline_execution_pipeline_id_start_date and capped, so the cost
+    does not grow with the history. A run flagged for a metric is left out of that metric.
+    Bind parameters are suffixed with `slot`, so that slots can share one statement.
+    """
+
+    def parameter(name: str, type_: Any) -> Any:
+        return bindparam(f"{name}_{slot}", type_=type_)
+
+    conditions = [
+        executions.c.pipeline_id == parameter("pipeline_id", executions.c.pipeline_id.type),
+        executions.c.start_date >= parameter("since", UTCDateTime()),
+        executions.c.start_date <= parameter("until", UTCDateTime()),
+        executions.c.id != parameter("tested_id", executions.c.id.type),
+        executions.c.completed_successfully == true(),
+    ]
+    if seasonality is Seasonality.HOUR_OF_DAY:
+        conditions.append(executions.c.hour_recorded == parameter("hour", Integer()))
+    elif seasonality is Seasonality.DAY_OF_WEEK:
+        dates = bindparam(f"dates_{slot}", expanding=True, type_=executions.c.date_recorded.type)
+        conditions.append(executions.c.date_recorded.in_(dates))
+    rows = (
+        select(
+            *(
+                case((_flagged(m), None), else_=cast(executions.c[m.value], Float)).label(m.value)
+                for m in METRICS
+            )
+        )
+        .where(and_(*conditions))
+        .order_by(executions.c.start_date.desc())
+        .limit(parameter("cap", Integer()))
+        .subquery(f"baseline_rows_{slot}")
+    )
+    with_means = select(
+        *(rows.c[m.value] for m in METRICS),
+        *(func.avg(rows.c[m.value]).over().label(f"mean_{m.value}") for m in METRICS),
+    ).subquery(f"baseline_{slot}")
+
+    def deviation(m: AnomalyMetric) -> Any:
+        value, mean = with_means.c[m.value], with_means.c[f"mean_{m.value}"]
+        return func.sum((value - mean) * (value - mean))
+
+    return select(
+        literal_column(str(slot)).label("slot"),
+        *(func.count(with_means.c[m.value]).label(f"n_{m.value}") for m in METRICS),
+        *(func.max(with_means.c[f"mean_{m.value}"]).label(f"mean_{m.value}") for m in METRICS),
+        *(func.min(with_means.c[m.value]).label(f"min_{m.value}") for m in METRICS),
+        *(func.max(with_means.c[m.value]).label(f"max_{m.value}") for m in METRICS),
+        *(deviation(m).label(f"ss_{m.value}") for m in METRICS),
+    )
+
+
+@lru_cache(maxsize=16)
+def _baselines_statement(size: int, seasonality: Seasonality) -> Any:
+    """The baselines of `size` runs in one statement (one round trip for them all)."""
+    slots = [_slot_statement(seasonality, slot) for slot in range(size)]
+    return slots[0] if size == 1 else union_all(*slots)
+
+
+# A batch's baselines are read in statements of these many runs: a few statement shapes,
+# each compiled once, and a few round trips per batch.
+CHUNK_SIZES = (16, 4, 1)
+
+
+def _chunks(requests: Sequence[BaselineRequest]) -> list[list[BaselineRequest]]:
+    """Requests of one seasonality together, in chunks of the sizes in CHUNK_SIZES."""
+    chunks = []
+    for seasonality in Seasonality:
+        same = [request for request in requests if request.window.seasonality is seasonality]
+        for size in CHUNK_SIZES:
+            while len(same) >= size:
+                chunks.append(same[:size])
+                same = same[size:]
+    return chunks
+
+
+async def baselines(
+    conn: AsyncConnection, requests: Sequence[BaselineRequest], cap: int
+) -> list[dict[AnomalyMetric, Baseline]]:
+    """Size, mean, sum of squared deviations and range of each metric's baseline, for each
+    request (in order)."""
+    found: dict[BaselineRequest, dict[AnomalyMetric, Baseline]] = {}
+    for chunk in _chunks(requests):
+        rows = await conn.execute(
+            _baselines_statement(len(chunk), chunk[0].window.seasonality),
+            _chunk_parameters(chunk, cap),
+        )
+        for row in rows:
+            found[chunk[row.slot]] = {m: _baseline(row._mapping, m.value) for m in METRICS}
+    return [found[request] for request in requests]
+
+
+def _chunk_parameters(chunk: Sequence[BaselineRequest], cap: int) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for slot, request in enumerate(chunk):
+        window = request.window
+        parameters.update(
+            {
+                f"pipeline_id_{slot}": request.pipeline_id,
+                f"tested_id_{slot}": request.tested_id,
+                f"since_{slot}": window.since,
+                f"until_{slot}": window.until,
+                f"cap_{slot}": cap,
+            }
+        )
+        if window.seasonality is Seasonality.HOUR_OF_DAY:
+            parameters[f"hour_{slot}"] = window.hour
+        elif window.seasonality is Seasonality.DAY_OF_WEEK:
+            parameters[f"dates_{slot}"] = list(window.dates)
+    return parameters
+
+
+def _baseline(row: Any, metric: str) -> Baseline:
+    def number(key: str) -> float | None:
+        value = row[f"{key}_{metric}"]
+        return None if value is None else float(value)
+
+    return Baseline(
+        size=int(row[f"n_{metric}"] or 0),
+        mean=number("mean") or 0.0,
+        squared_deviations=number("ss") or 0.0,
+        minimum=number("min"),
+        maximum=number("max"),
+    )
+
+
+# --- findings and flags -----------------------------------------------------------------------
+
+
+async def insert_results(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Store findings (none: no statement); a finding already stored is kept as it was."""
+    await insert_many_if_absent(conn, results, rows, ["pipeline_execution_id", "rule_id"])
+
+
+_SET_FLAGS = (
+    update(executions)
+    .where(executions.c.id == bindparam("flagged_id", type_=executions.c.id.type))
+    .values(anomaly_flags=bindparam("flags", type_=executions.c.anomaly_flags.type))
+)
+
+
+async def set_flags(conn: AsyncConnection, flags: dict[int, dict[str, bool]]) -> None:
+    """Replace the anomaly_flags of each execution in `flags` (one batched statement)."""
+    if flags:
+        rows = [{"flagged_id": key, "flags": value} for key, value in flags.items()]
+        await conn.execute(_SET_FLAGS, rows)
+
+
+async def delete_results(
+    conn: AsyncConnection, execution_id: int, metrics: Sequence[AnomalyMetric]
+) -> int:
+    statement = delete(results).where(
+        results.c.pipeline_execution_id == execution_id, results.c.metric_field.in_(metrics)
+    )
+    return (await conn.execute(statement)).rowcount
+
+
+async def list_results(
+    conn: AsyncConnection,
+    pipeline_id: int | None,
+    execution_id: int | None,
+    limit: int,
+    offset: int,
+) -> list[Row[Any]]:
+    statement = select(results)
+    if pipeline_id is not None:
+        statement = statement.where(results.c.pipeline_id == pipeline_id)
+    if execution_id is not None:
+        statement = statement.where(results.c.pipeline_execution_id == execution_id)
+    statement = statement.order_by(
+        results.c.detected_at.desc(), results.c.pipeline_execution_id.desc(), results.c.rule_id
+    )
+    return list(await conn.execute(statement.limit(limit).offset(offset)))
+
+
+# --- pending detections -----------------------------------------------------------------------
+
+
+async def claim_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` executions due for detection, locked until the transaction ends; rows
+    another process holds are skipped (on SQLite, BEGIN IMMEDIATE already serialises)."""
+    statement = (
+        select(pending.c.pipeline_execution_id)
+        .where(pending.c.next_attempt_at <= now)
+        .order_by(pending.c.next_attempt_at, pending.c.pipeline_execution_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(statement)).scalars())
+
+
+async def delete_pending(conn: AsyncConnection, execution_ids: Sequence[int]) -> None:
+    if execution_ids:
+        await conn.execute(
+            delete(pending).where(pending.c.pipeline_execution_id.in_(execution_ids))
+        )
+
+
+async def lock_pending(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
+    statement = (
+        select(pending)
+        .where(pending.c.pipeline_execution_id == execution_id)
+        .with_for_update(skip_locked=True)
+    )
+    return (await conn.execute(statement)).first()
+
+
+async def record_pending_failure(
+    conn: AsyncConnection, execution_id: int, error: str, retry_at: datetime
+) -> None:
+    await conn.execute(
+        update(pending)
+        .where(pending.c.pipeline_execution_id == execution_id)
+        .values(attempts=pending.c.attempts + 1, last_error=error, next_attempt_at=retry_at)
+    )

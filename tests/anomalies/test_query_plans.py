@@ -1,0 +1,167 @@
+"""Plan regressions on PostgreSQL: detection stays a few index lookups, whatever the history.
+
+A missing index turns the baseline query into a scan of every execution (hundreds of times
+slower at a million rows). With sequential scans priced out (`enable_seqscan = off`), the
+planner still picks one only when no index can answer, so these tests do not need big tables.
+"""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import ClauseElement, Executable, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+
+from watcher_server.anomalies import repository as repo
+from watcher_server.anomalies.windows import baseline_window
+from watcher_server.db import Database
+from watcher_server.models import Seasonality
+from watcher_server.settings import Settings
+
+
+class Explain(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler: Any, **options: Any) -> str:
+    return "EXPLAIN " + compiler.process(element.statement, **options)
+
+
+# A month of history over 50 pipelines, as a production table holds: the pipeline, not the
+# time range, is what narrows the scan. Written and analysed in a transaction rolled back at
+# the end, so no other test sees it.
+HISTORY = """
+WITH new_type AS (
+    INSERT INTO pipeline_type (name, created_at) VALUES (:prefix, now()) RETURNING id
+), new_pipelines AS (
+    INSERT INTO pipeline (name, pipeline_type_id, created_at)
+    SELECT :prefix || g, new_type.id, now() FROM new_type, generate_series(1, 50) AS g
+    RETURNING id
+)
+INSERT INTO pipeline_execution (pipeline_id, start_date, end_date, date_recorded,
+    hour_recorded, completed_successfully, inserts)
+SELECT p.id, now() - make_interval(hours => g * 3), now() - make_interval(hours => g * 3),
+    current_date, extract(hour FROM now() - make_interval(hours => g * 3))::int, true, g
+FROM new_pipelines AS p, generate_series(1, 200) AS g
+RETURNING pipeline_id
+"""
+
+
+@pytest.fixture
+async def postgres(settings: Settings, unique: str) -> AsyncIterator[tuple[AsyncConnection, int]]:
+    """A connection on PostgreSQL with a history, sequential scans priced out, and the id of
+    one of the history's pipelines."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("query plans are checked on PostgreSQL")
+    database = Database(settings.database_url, pool_size=1)
+    try:
+        async with database.engine.connect() as conn:
+            transaction = await conn.begin()
+            try:
+                inserted = await conn.execute(text(HISTORY), {"prefix": f"plans {unique} "})
+                pipeline_id = inserted.scalars().first()
+                await conn.execute(text("ANALYZE pipeline_execution"))
+                await conn.execute(text("SET LOCAL enable_seqscan = off"))
+                yield conn, pipeline_id
+            finally:
+                await transaction.rollback()
+    finally:
+        await database.dispose()
+
+
+async def plan(conn: AsyncConnection, statement: Any, parameters: dict[str, Any]) -> str:
+    return "\n".join((await conn.execute(Explain(statement), parameters)).scalars())
+
+
+@pytest.mark.parametrize("seasonality", list(Seasonality))
+async def test_the_baseline_walks_the_pipeline_start_date_index(
+    postgres: tuple[AsyncConnection, int], seasonality: Seasonality
+) -> None:
+    conn, pipeline_id = postgres
+    window = baseline_window(seasonality, datetime.now(UTC), 30)
+    statement = repo._baselines_statement(1, seasonality)
+    parameters: dict[str, Any] = {
+        "pipeline_id_0": pipeline_id,
+        "tested_id_0": 1,
+        "since_0": window.since,
+        "until_0": window.until,
+        "cap_0": 50,  # fewer than the pipeline's runs in the window, as in production
+        "hour_0": 14,
+        "dates_0": list(window.dates),
+    }
+    if seasonality is not Seasonality.DAY_OF_WEEK:
+        del parameters["dates_0"]
+    if seasonality is not Seasonality.HOUR_OF_DAY:
+        del parameters["hour_0"]
+    found = await plan(conn, statement, parameters)
+    assert "Seq Scan" not in found, found
+    assert "Index Cond: (pipeline_id = " in found or "Index Cond: ((pipeline_id = " in found, found
+    if seasonality is Seasonality.NONE:
+        # Rows come in index order, so the cap stops the walk: the cost is flat in history.
+        assert "Index Scan Backward using ix_pipeline_execution_pipeline_id_start_date" in found
+        assert "Sort" not in found, found
+
+
+async def test_queueing_detection_probes_the_rule_index(
+    postgres: tuple[AsyncConnection, int],
+) -> None:
+    conn, pipeline_id = postgres
+    # The WHERE EXISTS of the end call's INSERT … SELECT.
+    [condition] = repo._QUEUE_DETECTION.select._where_criteria
+    found = await plan(conn, select(condition), {"queued_pipeline_id": pipeline_id})
+    assert "ux_anomaly_detection_rule_pipeline_id_metric_field" in found, found
+    assert "Seq Scan" not in found, found
+
+
+async def test_claiming_and_finding_the_latest_run_use_indexes(
+    postgres: tuple[AsyncConnection, int],
+) -> None:
+    conn, pipeline_id = postgres
+    claim = (
+        select(repo.pending.c.pipeline_execution_id)
+        .where(repo.pending.c.next_attempt_at <= datetime.now(UTC))
+        .order_by(repo.pending.c.next_attempt_at)
+        .limit(50)
+    )
+    assert "Seq Scan" not in await plan(conn, claim, {})
+    latest = (
+        select(repo.executions.c.id)
+        .where(
+            repo.executions.c.pipeline_id == pipeline_id,
+            repo.executions.c.completed_successfully,
+        )
+        .order_by(repo.executions.c.start_date.desc(), repo.executions.c.id.desc())
+        .limit(1)
+    )
+    found = await plan(conn, latest, {})
+    assert "ix_pipeline_execution_pipeline_id_start_date" in found, found
+
+
+async def test_a_batch_reads_every_baseline_through_the_index(
+    postgres: tuple[AsyncConnection, int],
+) -> None:
+    conn, pipeline_id = postgres
+    window = baseline_window(Seasonality.NONE, datetime.now(UTC), 30)
+    statement = repo._baselines_statement(4, Seasonality.NONE)
+    parameters: dict[str, Any] = {}
+    for slot in range(4):
+        parameters.update(
+            {
+                f"pipeline_id_{slot}": pipeline_id + slot,
+                f"tested_id_{slot}": 1,
+                f"since_{slot}": window.since,
+                f"until_{slot}": window.until,
+                f"cap_{slot}": 50,
+            }
+        )
+    found = await plan(conn, statement, parameters)
+    assert (
+        found.count("Index Scan Backward using ix_pipeline_execution_pipeline_id_start_date") == 4
+    )
+    assert "Seq Scan" not in found, found
