@@ -12,7 +12,9 @@ from pathlib import Path
 from bench.harness.context import parser, run_modules
 
 ORDER = ("core", "sqlite", "footprint")
-NOT_SCENARIOS = {"baseline_app", "harness", "__main__"}
+# Standalone scripts with their own command line (run by `make bench` one by one).
+STANDALONE = {"lineage", "cleanup", "monitoring_checks"}
+NOT_SCENARIOS = {"baseline_app", "harness", "__main__", *STANDALONE}
 
 
 def discover() -> list[object]:

@@ -260,7 +260,7 @@ def _address(name: str) -> dict[str, str]:
 # --- running --------------------------------------------------------------------------------
 
 
-async def run(options: argparse.Namespace) -> dict[str, Any]:
+async def measure(options: argparse.Namespace) -> dict[str, Any]:
     graph = Graph(per_layer=max(10, round(options.edges / 16)))
     admin = parse_database_url(options.server).render_as_string(hide_password=False)
     name = f"watcher_bench_lineage_{uuid.uuid4().hex[:8]}"
@@ -369,7 +369,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     options = parser.parse_args()
-    result = asyncio.run(run(options))
+    result = asyncio.run(measure(options))
     print(report(result))
     if options.json:
         with open(options.json, "w") as out:
