@@ -36,4 +36,15 @@ def test_example_loads_incrementally_with_lineage(
         addresses = http.get("/address", params={"limit": 10_000}).json()
     assert [run["status"] for run in runs] == ["succeeded", "succeeded"]
     assert pipeline["watermark"] == runs[0]["next_watermark"]
-    assert {"source.main.orders", "warehouse.main.orders"} <= {a["name"] for a in addresses}
+    by_name = {a["name"]: a["id"] for a in addresses}
+    assert {"source.main.orders", "warehouse.main.orders"} <= set(by_name)
+    with httpx.Client(base_url=watcher_url) as http:
+        graph = http.get(
+            f"/lineage/{by_name['source.main.orders']}", params={"direction": "downstream"}
+        ).json()
+    [edge] = graph["edges"]
+    assert (edge["source"], edge["target"]) == (
+        by_name["source.main.orders"],
+        by_name["warehouse.main.orders"],
+    )
+    assert [carrier["id"] for carrier in edge["pipelines"]] == [pipeline["id"]]
