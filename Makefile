@@ -27,12 +27,12 @@ test: install lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 format: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench examples
+	$(BIN)/ruff format src tests bench examples
 
 ## Every benchmark, ratios to the reference app in the same run (about 25 minutes; see
 ## docs/benchmarks.md). PostgreSQL from BENCH_POSTGRES_URL; flags in BENCH_ARGS, e.g.

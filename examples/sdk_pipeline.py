@@ -25,14 +25,15 @@ from watcher import (
 )
 
 EPOCH = "1970-01-01T00:00:00+00:00"
+ORDERS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, amount REAL, updated_at TEXT)"
+)
 
 
 def prepare_source(path: Path) -> None:
     """A source table that gains a few rows (and changes one) every time the example runs."""
     with sqlite3.connect(path) as source:
-        source.execute(
-            "CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, amount REAL, updated_at TEXT)"
-        )
+        source.execute(ORDERS_TABLE)
         now = datetime.now(UTC).isoformat()
         source.executemany(
             "INSERT INTO orders (amount, updated_at) VALUES (?, ?)", [(10.0, now), (25.5, now)]
@@ -43,16 +44,12 @@ def prepare_source(path: Path) -> None:
 def copy_changes(source_path: Path, target_path: Path, low: str, high: str) -> ETLResult:
     """Upsert the source rows with low < updated_at <= high into the target."""
     with sqlite3.connect(source_path) as source, sqlite3.connect(target_path) as target:
-        target.execute(
-            "CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, amount REAL, updated_at TEXT)"
-        )
+        target.execute(ORDERS_TABLE)
         rows = source.execute(
             "SELECT id, amount, updated_at FROM orders WHERE updated_at > ? AND updated_at <= ?",
             (low, high),
         ).fetchall()
-        existing = {
-            row_id for (row_id,) in target.execute("SELECT id FROM orders").fetchall()
-        }
+        existing = {row_id for (row_id,) in target.execute("SELECT id FROM orders").fetchall()}
         target.executemany(
             "INSERT INTO orders (id, amount, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET amount = excluded.amount, "

@@ -16,18 +16,22 @@ def main(base_url: str) -> None:
     with httpx.Client(base_url=base_url, timeout=10) as watcher:
         # 1. Declare the pipeline (get-or-create by name) and the bound this run will load up to.
         next_watermark = datetime.now(UTC).isoformat()
-        pipeline = watcher.post(
-            "/pipeline",
-            json={
-                "name": "orders_incremental",
-                "pipeline_type_name": "extraction",
-                "next_watermark": next_watermark,
-                "freshness_number": 1,
-                "freshness_datepart": "day",
-                "timeliness_number": 30,
-                "timeliness_datepart": "minute",
-            },
-        ).raise_for_status().json()
+        pipeline = (
+            watcher.post(
+                "/pipeline",
+                json={
+                    "name": "orders_incremental",
+                    "pipeline_type_name": "extraction",
+                    "next_watermark": next_watermark,
+                    "freshness_number": 1,
+                    "freshness_datepart": "day",
+                    "timeliness_number": 30,
+                    "timeliness_datepart": "minute",
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
         watermark = pipeline["watermark"] or "1970-01-01T00:00:00+00:00"
         print(f"pipeline {pipeline['id']}: load ({watermark}, {next_watermark}]")
 
@@ -36,9 +40,11 @@ def main(base_url: str) -> None:
             print("Watcher would like this pipeline's lineage")
 
         # 3. Record the start of the run.
-        execution = watcher.post(
-            "/start_pipeline_execution", json={"pipeline_id": pipeline["id"]}
-        ).raise_for_status().json()
+        execution = (
+            watcher.post("/start_pipeline_execution", json={"pipeline_id": pipeline["id"]})
+            .raise_for_status()
+            .json()
+        )
 
         # 4. Do the work. Here: pretend to copy the rows changed since the watermark.
         inserted, updated = 42, 7

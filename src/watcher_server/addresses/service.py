@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.addresses import repository as repo
@@ -22,8 +21,17 @@ from watcher_server.addresses.schemas import (
     AddressTypePatch,
 )
 from watcher_server.common.digest import config_digest
+from watcher_server.common.patching import (
+    check_name_free,
+    patch_values,
+    require,
+    update_or_conflict,
+)
 from watcher_server.db import Database
-from watcher_server.errors import Conflict, InvalidInput, NotFound
+from watcher_server.errors import InvalidInput
+
+# Columns that reject NULL: a null sent in a PATCH for them means "leave unchanged".
+_NOT_NULL = frozenset({"name", "group_name", "address_type_id", "address_type_name"})
 
 
 class TypeRef(NamedTuple):
@@ -52,7 +60,7 @@ async def get_or_create_types(
         values = {"name": name, "group_name": groups[name], "created_at": now}
         new_id = await repo.insert_type_if_absent(conn, values)
         if new_id is None:  # another transaction created it since our read
-            row = await _require(repo.get_type_by_name(conn, name), f"address type {name!r}")
+            row = await require(repo.get_type_by_name(conn, name), f"address type {name!r}")
             found[name] = TypeRef(row.id, row.group_name)
         else:
             found[name] = TypeRef(new_id, groups[name])
@@ -118,13 +126,13 @@ async def create_type(db: Database, data: AddressTypeCreate, now: datetime) -> t
         new_id = await repo.insert_type_if_absent(conn, values)
         if new_id is not None:
             return new_id, True
-        row = await _require(repo.get_type_by_name(conn, data.name), f"address type {data.name!r}")
+        row = await require(repo.get_type_by_name(conn, data.name), f"address type {data.name!r}")
         return row.id, False  # a concurrent call created it between our read and our insert
 
 
 async def get_type(db: Database, type_id: int) -> Row[Any]:
     async with db.transaction() as conn:
-        return await _require(repo.get_type(conn, type_id), f"address type {type_id}")
+        return await require(repo.get_type(conn, type_id), f"address type {type_id}")
 
 
 async def list_types(db: Database, limit: int, offset: int) -> list[Row[Any]]:
@@ -133,21 +141,21 @@ async def list_types(db: Database, limit: int, offset: int) -> list[Row[Any]]:
 
 
 async def patch_type(db: Database, data: AddressTypePatch, now: datetime) -> Row[Any]:
-    values = _patch_values(data)
+    values = patch_values(data, _NOT_NULL)
     async with db.transaction() as conn:
         if data.id is not None:
             type_id = data.id
-            await _require(repo.get_type(conn, type_id), f"address type {type_id}")
+            await require(repo.get_type(conn, type_id), f"address type {type_id}")
         else:
-            row = await _require(
+            row = await require(
                 repo.get_type_by_name(conn, data.name), f"address type {data.name!r}"
             )
             type_id = row.id
             values.pop("name", None)
         if "name" in values:
             holder = await repo.get_type_by_name(conn, values["name"])
-            _check_name_free(holder.id if holder else None, type_id, "address type")
-        return await _update(
+            check_name_free(holder.id if holder else None, type_id, "address type")
+        return await update_or_conflict(
             repo.update_type(conn, type_id, {**values, "updated_at": now}), "address type"
         )
 
@@ -161,7 +169,7 @@ async def create_address(db: Database, data: AddressCreate, now: datetime) -> tu
 
 async def get_address(db: Database, address_id: int) -> Row[Any]:
     async with db.transaction() as conn:
-        return await _require(repo.get_address(conn, address_id), f"address {address_id}")
+        return await require(repo.get_address(conn, address_id), f"address {address_id}")
 
 
 async def list_addresses(db: Database, limit: int, offset: int) -> list[Row[Any]]:
@@ -170,59 +178,28 @@ async def list_addresses(db: Database, limit: int, offset: int) -> list[Row[Any]
 
 
 async def patch_address(db: Database, data: AddressPatch, now: datetime) -> Row[Any]:
-    values = _patch_values(data)
+    values = patch_values(data, _NOT_NULL)
     type_name = values.pop("address_type_name", None)
     async with db.transaction() as conn:
         if data.id is not None:
             address_id = data.id
-            await _require(repo.get_address(conn, address_id), f"address {address_id}")
+            await require(repo.get_address(conn, address_id), f"address {address_id}")
         else:
-            address_id = await _require(
+            address_id = await require(
                 repo.get_address_id_by_name(conn, data.name), f"address {data.name!r}"
             )
             values.pop("name", None)
         if "name" in values:
             holder = await repo.get_address_id_by_name(conn, values["name"])
-            _check_name_free(holder, address_id, "address")
+            check_name_free(holder, address_id, "address")
         if type_name is not None:
-            row = await _require(
+            row = await require(
                 repo.get_type_by_name(conn, type_name), f"address type {type_name!r}"
             )
             values["address_type_id"] = row.id
         elif "address_type_id" in values:
             type_id = values["address_type_id"]
-            await _require(repo.get_type(conn, type_id), f"address type {type_id}")
-        return await _update(
+            await require(repo.get_type(conn, type_id), f"address type {type_id}")
+        return await update_or_conflict(
             repo.update_address(conn, address_id, {**values, "updated_at": now}), "address"
         )
-
-
-# Columns that reject NULL: a null sent in a PATCH for them means "leave unchanged".
-_NOT_NULL = frozenset({"name", "group_name", "address_type_id", "address_type_name"})
-
-
-def _patch_values(data: AddressTypePatch | AddressPatch) -> dict[str, Any]:
-    values = data.model_dump(exclude_unset=True, exclude={"id"})
-    return {
-        key: value for key, value in values.items() if value is not None or key not in _NOT_NULL
-    }
-
-
-async def _require(lookup: Any, what: str) -> Any:
-    found = await lookup
-    if found is None:
-        raise NotFound(f"{what} not found")
-    return found
-
-
-def _check_name_free(holder: int | None, own_id: int, what: str) -> None:
-    if holder is not None and holder != own_id:
-        raise Conflict(f"another {what} (id {holder}) already has that name")
-
-
-async def _update(statement: Any, what: str) -> Row[Any]:
-    try:
-        return await statement
-    except IntegrityError:
-        # A concurrent rename took the name between our check and our update.
-        raise Conflict(f"another {what} already has that name") from None

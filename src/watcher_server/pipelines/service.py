@@ -4,13 +4,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.anomalies.service import create_default_rules
 from watcher_server.common.digest import config_digest
+from watcher_server.common.patching import (
+    check_name_free,
+    patch_values,
+    require,
+    update_or_conflict,
+)
 from watcher_server.db import Database
-from watcher_server.errors import Conflict, NotFound
 from watcher_server.pipelines import repository as repo
 from watcher_server.pipelines.schemas import (
     PipelineCreate,
@@ -46,7 +50,7 @@ async def get_or_create_type(
     if new_id is not None:
         return new_id, True
     # Another transaction created it between our read and our insert.
-    return await _require(repo.get_type_id_by_name(conn, name), f"pipeline type {name!r}"), False
+    return await require(repo.get_type_id_by_name(conn, name), f"pipeline type {name!r}"), False
 
 
 async def create_type(db: Database, data: PipelineTypeCreate, now: datetime) -> tuple[int, bool]:
@@ -58,7 +62,7 @@ async def create_type(db: Database, data: PipelineTypeCreate, now: datetime) -> 
 
 async def get_type(db: Database, type_id: int) -> Row[Any]:
     async with db.transaction() as conn:
-        return await _require(repo.get_type(conn, type_id), f"pipeline type {type_id}")
+        return await require(repo.get_type(conn, type_id), f"pipeline type {type_id}")
 
 
 async def list_types(db: Database, limit: int, offset: int) -> list[Row[Any]]:
@@ -67,21 +71,21 @@ async def list_types(db: Database, limit: int, offset: int) -> list[Row[Any]]:
 
 
 async def patch_type(db: Database, data: PipelineTypePatch, now: datetime) -> Row[Any]:
-    values = _patch_values(data)
+    values = patch_values(data, _NOT_NULL)
     async with db.transaction() as conn:
         if data.id is not None:
             type_id = data.id
-            await _require(repo.get_type(conn, type_id), f"pipeline type {type_id}")
+            await require(repo.get_type(conn, type_id), f"pipeline type {type_id}")
         else:
-            type_id = await _require(
+            type_id = await require(
                 repo.get_type_id_by_name(conn, data.name), f"pipeline type {data.name!r}"
             )
             values.pop("name", None)
         if "name" in values:
-            await _check_name_free(
-                repo.get_type_id_by_name(conn, values["name"]), type_id, "pipeline type"
+            check_name_free(
+                await repo.get_type_id_by_name(conn, values["name"]), type_id, "pipeline type"
             )
-        return await _update(
+        return await update_or_conflict(
             repo.update_type(conn, type_id, {**values, "updated_at": now}), "pipeline type"
         )
 
@@ -164,7 +168,7 @@ async def _config_values(
 
 async def get_pipeline(db: Database, pipeline_id: int) -> Row[Any]:
     async with db.transaction() as conn:
-        return await _require(repo.get_pipeline(conn, pipeline_id), f"pipeline {pipeline_id}")
+        return await require(repo.get_pipeline(conn, pipeline_id), f"pipeline {pipeline_id}")
 
 
 async def list_pipelines(db: Database, limit: int, offset: int) -> list[Row[Any]]:
@@ -173,57 +177,28 @@ async def list_pipelines(db: Database, limit: int, offset: int) -> list[Row[Any]
 
 
 async def patch_pipeline(db: Database, data: PipelinePatch, now: datetime) -> Row[Any]:
-    values = _patch_values(data)
+    values = patch_values(data, _NOT_NULL)
     type_name = values.pop("pipeline_type_name", None)
     async with db.transaction() as conn:
         if data.id is not None:
             pipeline_id = data.id
-            await _require(repo.get_pipeline(conn, pipeline_id), f"pipeline {pipeline_id}")
+            await require(repo.get_pipeline(conn, pipeline_id), f"pipeline {pipeline_id}")
         else:
-            pipeline_id = await _require(
+            pipeline_id = await require(
                 repo.get_pipeline_id_by_name(conn, data.name), f"pipeline {data.name!r}"
             )
             values.pop("name", None)
         if "name" in values:
-            await _check_name_free(
-                repo.get_pipeline_id_by_name(conn, values["name"]), pipeline_id, "pipeline"
+            check_name_free(
+                await repo.get_pipeline_id_by_name(conn, values["name"]), pipeline_id, "pipeline"
             )
         if type_name is not None:
             values["pipeline_type_id"], _ = await get_or_create_type(conn, type_name, now)
         elif "pipeline_type_id" in values:
-            await _require(
+            await require(
                 repo.get_type(conn, values["pipeline_type_id"]),
                 f"pipeline type {values['pipeline_type_id']}",
             )
-        return await _update(
+        return await update_or_conflict(
             repo.update_pipeline(conn, pipeline_id, {**values, "updated_at": now}), "pipeline"
         )
-
-
-def _patch_values(data: PipelineTypePatch | PipelinePatch) -> dict[str, Any]:
-    """The fields a PATCH sent, without the lookup id and without nulls for NOT NULL columns."""
-    values = data.model_dump(exclude_unset=True, exclude={"id"})
-    return {
-        key: value for key, value in values.items() if value is not None or key not in _NOT_NULL
-    }
-
-
-async def _require(lookup: Any, what: str) -> Any:
-    found = await lookup
-    if found is None:
-        raise NotFound(f"{what} not found")
-    return found
-
-
-async def _check_name_free(lookup: Any, own_id: int, what: str) -> None:
-    holder = await lookup
-    if holder is not None and holder != own_id:
-        raise Conflict(f"another {what} (id {holder}) already has that name")
-
-
-async def _update(statement: Any, what: str) -> Row[Any]:
-    try:
-        return await statement
-    except IntegrityError:
-        # A concurrent rename took the name between our check and our update.
-        raise Conflict(f"another {what} already has that name") from None
