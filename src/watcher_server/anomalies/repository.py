@@ -83,11 +83,6 @@ async def queue_detection(
 # --- rules ---------------------------------------------------------------------------------
 
 
-async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
-    statement = select(exists().where(pipelines.c.id == pipeline_id))
-    return bool((await conn.execute(statement)).scalar())
-
-
 async def insert_rule_if_absent(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
     return await insert_if_absent(conn, rules, values, ["pipeline_id", "metric_field"])
 

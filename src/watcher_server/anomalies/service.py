@@ -30,6 +30,7 @@ from watcher_server.anomalies.windows import BaselineWindow, baseline_window
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, NotFound
 from watcher_server.models import AnomalyMetric, Seasonality
+from watcher_server.pipelines import repository as pipelines_repo
 
 # The most recent runs a baseline holds: enough for a stable mean and stddev, and a cap on the
 # rows one detection reads, whatever the pipeline's history or frequency.
@@ -44,7 +45,7 @@ async def create_rule(db: Database, data: RuleCreate, now: datetime) -> tuple[in
     values = data.model_dump()
     values.update(seasonality=data.seasonality.value, created_at=now)
     async with db.transaction() as conn:
-        if not await repo.pipeline_exists(conn, data.pipeline_id):
+        if not await pipelines_repo.pipeline_exists(conn, data.pipeline_id):
             raise NotFound(f"pipeline {data.pipeline_id} not found")
         rule_id = await repo.insert_rule_if_absent(conn, values)
         if rule_id is not None:
@@ -110,7 +111,7 @@ async def patch_rule(db: Database, data: RulePatch, now: datetime) -> Row[Any]:
 
 
 async def _require_pipeline(conn: AsyncConnection, pipeline_id: int | None) -> None:
-    if pipeline_id is not None and not await repo.pipeline_exists(conn, pipeline_id):
+    if pipeline_id is not None and not await pipelines_repo.pipeline_exists(conn, pipeline_id):
         raise NotFound(f"pipeline {pipeline_id} not found")
 
 
@@ -301,7 +302,7 @@ def _result_row(run: Row[Any], finding: Finding, now: datetime) -> dict[str, Any
 async def detect_latest(db: Database, pipeline_id: int, now: datetime) -> DetectionOut:
     """Detection on the pipeline's latest successful execution, now; every rule's outcome."""
     async with db.transaction() as conn:
-        if not await repo.pipeline_exists(conn, pipeline_id):
+        if not await pipelines_repo.pipeline_exists(conn, pipeline_id):
             raise NotFound(f"pipeline {pipeline_id} not found")
         execution_id = await repo.latest_successful_execution(conn, pipeline_id)
         findings: list[Finding] = []

@@ -93,7 +93,6 @@ _FINISH_EXECUTION = update(executions).where(
 _EXECUTION_EXISTS = select(
     exists().where(executions.c.id == _param("execution_id", executions.c.id))
 )
-_PIPELINE_EXISTS = select(exists().where(pipelines.c.id == _param("pipeline_id", pipelines.c.id)))
 
 
 def _moved_forward(column: ColumnElement[Any], flag: str) -> ColumnElement[Any]:
@@ -144,10 +143,6 @@ async def find_by_idempotency_key(conn: AsyncConnection, pipeline_id: int, key: 
 
 async def execution_exists(conn: AsyncConnection, execution_id: int) -> bool:
     return bool((await conn.execute(_EXECUTION_EXISTS, {"execution_id": execution_id})).scalar())
-
-
-async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
-    return bool((await conn.execute(_PIPELINE_EXISTS, {"pipeline_id": pipeline_id})).scalar())
 
 
 async def lock_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:

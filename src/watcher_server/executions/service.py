@@ -10,6 +10,7 @@ from watcher_server.db import Database
 from watcher_server.errors import Conflict, InvalidInput, NotFound
 from watcher_server.executions import repository as repo
 from watcher_server.executions.schemas import ExecutionEnd, ExecutionStart, ExecutionTreeOut
+from watcher_server.pipelines import repository as pipelines_repo
 from watcher_server.pipelines.service import config_digest
 
 DML_COLUMNS = {
@@ -61,7 +62,7 @@ async def start_execution(
         )
         if execution_id is not None:
             return execution_id, False
-        if not await repo.pipeline_exists(conn, data.pipeline_id):
+        if not await pipelines_repo.pipeline_exists(conn, data.pipeline_id):
             raise NotFound(f"pipeline {data.pipeline_id} not found")
         if data.parent_id is not None and not await repo.execution_exists(conn, data.parent_id):
             raise NotFound(f"parent execution {data.parent_id} not found")
@@ -156,6 +157,6 @@ async def list_executions(
     db: Database, pipeline_id: int | None, limit: int, offset: int
 ) -> list[Row[Any]]:
     async with db.transaction() as conn:
-        if pipeline_id is not None and not await repo.pipeline_exists(conn, pipeline_id):
+        if pipeline_id is not None and not await pipelines_repo.pipeline_exists(conn, pipeline_id):
             raise NotFound(f"pipeline {pipeline_id} not found")
         return await repo.list_executions(conn, pipeline_id, limit, offset)

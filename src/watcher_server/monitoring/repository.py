@@ -4,7 +4,7 @@ The checks read with one streamed query each (no per-pipeline queries): candidat
 of the database in pages, and only the findings are kept in memory.
 """
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Row, Select, and_, case, cast, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from watcher_server.db.bulk import is_one_of, key_chunks
 from watcher_server.db.intervals import seconds_before
 from watcher_server.db.upsert import insert_many_if_absent
 from watcher_server.models import (
@@ -32,7 +33,6 @@ freshness_logs = FreshnessPipelineLog.__table__
 
 Check = Literal["timeliness", "freshness"]
 PAGE = 1000
-IN_LIST = 500  # ids per IN (...) list, well under SQLite's bound-parameter limit
 
 
 def _own_pair_complete(check: Check) -> ColumnElement[bool]:
@@ -216,10 +216,13 @@ async def close_open_episodes(
     conn: AsyncConnection, pipeline_ids: Sequence[int], now: datetime
 ) -> None:
     """End the open episodes of these pipelines (each is about to start a newer one)."""
-    for chunk in _chunks(pipeline_ids):
+    for chunk in key_chunks(conn, pipeline_ids):
         await conn.execute(
             update(freshness_logs)
-            .where(freshness_logs.c.pipeline_id.in_(chunk), freshness_logs.c.resolved_at.is_(None))
+            .where(
+                is_one_of(conn, freshness_logs.c.pipeline_id, chunk),
+                freshness_logs.c.resolved_at.is_(None),
+            )
             .values(resolved_at=now)
         )
 
@@ -227,9 +230,11 @@ async def close_open_episodes(
 async def resolve_episodes(
     conn: AsyncConnection, episode_ids: Sequence[int], now: datetime
 ) -> None:
-    for chunk in _chunks(episode_ids):
+    for chunk in key_chunks(conn, episode_ids):
         await conn.execute(
-            update(freshness_logs).where(freshness_logs.c.id.in_(chunk)).values(resolved_at=now)
+            update(freshness_logs)
+            .where(is_one_of(conn, freshness_logs.c.id, chunk))
+            .values(resolved_at=now)
         )
 
 
@@ -281,13 +286,3 @@ async def list_freshness_logs(
         statement = statement.where(freshness_logs.c.pipeline_id == pipeline_id)
     statement = statement.order_by(freshness_logs.c.id.desc())
     return list(await conn.execute(statement.limit(limit).offset(offset)))
-
-
-async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
-    statement = select(pipelines.c.id).where(pipelines.c.id == pipeline_id)
-    return (await conn.execute(statement)).first() is not None
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), IN_LIST):
-        yield ids[start : start + IN_LIST]

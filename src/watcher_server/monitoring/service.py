@@ -24,6 +24,7 @@ from watcher_server.monitoring.rules import (
 )
 from watcher_server.monitoring.schemas import FreshnessReport, TimelinessReport
 from watcher_server.monitoring.thresholds import LevelSetting, Threshold, resolve_threshold
+from watcher_server.pipelines import repository as pipelines_repo
 
 # Checks of the same kind never run at the same time, in any process (advisory lock).
 TIMELINESS_LOCK = "timeliness_check"
@@ -167,5 +168,5 @@ async def list_freshness_logs(
 
 
 async def _require_pipeline(conn: AsyncConnection, pipeline_id: int | None) -> None:
-    if pipeline_id is not None and not await repo.pipeline_exists(conn, pipeline_id):
+    if pipeline_id is not None and not await pipelines_repo.pipeline_exists(conn, pipeline_id):
         raise NotFound(f"pipeline {pipeline_id} not found")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import BigInteger, Row, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.db.upsert import insert_if_absent
@@ -86,3 +86,13 @@ async def update_pipeline(
 async def get_pipeline_id_by_name(conn: AsyncConnection, name: str) -> int | None:
     statement = select(pipelines.c.id).where(pipelines.c.name == name)
     return (await conn.execute(statement)).scalar_one_or_none()
+
+
+_PIPELINE_EXISTS = select(
+    exists().where(pipelines.c.id == bindparam("pipeline_id", type_=BigInteger()))
+)
+
+
+async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
+    """Whether the pipeline exists (other domains check their pipeline_id filters with it)."""
+    return bool((await conn.execute(_PIPELINE_EXISTS, {"pipeline_id": pipeline_id})).scalar())
