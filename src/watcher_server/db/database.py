@@ -2,19 +2,12 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
 
+from watcher_server.db.sqlite import create_sqlite_engine
 from watcher_server.db.url import parse_database_url
-
-try:
-    from sqlalchemy.util import await_
-except ImportError:  # SQLAlchemy 2.0 names it await_only
-    from sqlalchemy.util import await_only as await_
 
 
 class Database:
@@ -64,7 +57,7 @@ class Database:
 
 def _create_engine(url: str, pool_size: int, echo: bool) -> AsyncEngine:
     if url.startswith("sqlite"):
-        return _create_sqlite_engine(url, echo)
+        return create_sqlite_engine(url, echo)
     # Connections are opened as needed and then kept: no overflow, because an overflow
     # connection is closed as soon as it is returned, and under steady load reconnecting
     # (TLS negotiation, codec set-up, re-preparing statements) cost more than the requests.
@@ -76,42 +69,3 @@ def _create_engine(url: str, pool_size: int, echo: bool) -> AsyncEngine:
         pool_timeout=10,
         pool_recycle=3600,
     )
-
-
-def _create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
-    # SQLite has a single writer. One pooled connection serialises this process's transactions,
-    # and BEGIN IMMEDIATE takes the write lock up front so that another process (the CLI, a
-    # separate job runner) waits on busy_timeout instead of failing half-way through.
-    # Every driver call is a trip to aiosqlite's thread and back through the event loop, and
-    # this connection is the one writer, so each trip lengthens the section all requests
-    # queue for. No reset-on-return rollback: a Connection ends its own transaction on close.
-    engine = create_async_engine(
-        url,
-        echo=echo,
-        pool_size=1,
-        max_overflow=0,
-        pool_timeout=30,
-        pool_reset_on_return=None,
-        connect_args={"timeout": 30},
-    )
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
-        dbapi_connection.isolation_level = None  # let the "begin" hook below issue BEGIN
-        cursor = dbapi_connection.cursor()
-        for pragma in (
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = FULL",
-            "PRAGMA busy_timeout = 30000",
-        ):
-            cursor.execute(pragma)
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # Straight to the driver: one trip, where exec_driver_sql opens, runs and closes a
-        # cursor in three.
-        await_(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))
-
-    return engine
