@@ -249,3 +249,43 @@ async def test_list_is_newest_first_and_pages(client: httpx.AsyncClient, unique:
     unknown = await client.get("/pipeline_execution", params={"pipeline_id": 987654321})
     assert unknown.status_code == 404
     assert (await client.get("/pipeline_execution/987654321")).status_code == 404
+
+
+async def test_end_metadata_is_merged_over_whatever_the_start_sent(
+    client: httpx.AsyncClient, unique: str
+) -> None:
+    pipeline_id = await create_pipeline(client, f"metadata {unique}")
+    bare = await start_run(client, pipeline_id)
+    await end_run(client, bare, execution_metadata={"rows_file": "a.csv"})
+    assert (await get_run(client, bare))["execution_metadata"] == {"rows_file": "a.csv"}
+
+    tagged = await start_run(client, pipeline_id, execution_metadata={"dag_id": "orders"})
+    await end_run(client, tagged)
+    assert (await get_run(client, tagged))["execution_metadata"] == {"dag_id": "orders"}
+
+
+async def test_duration_rounds_half_up_and_throughput_needs_elapsed_time(
+    client: httpx.AsyncClient, unique: str
+) -> None:
+    pipeline_id = await create_pipeline(client, f"duration {unique}")
+    half = await start_run(client, pipeline_id, start_date=iso(T0))
+    await end_run(client, half, end_date=iso(T0 + timedelta(seconds=2.5)), total_rows=5)
+    instant = await start_run(client, pipeline_id, start_date=iso(T0))
+    await end_run(client, instant, end_date=iso(T0), total_rows=5)
+
+    assert (await get_run(client, half))["duration_seconds"] == 3
+    assert (await get_run(client, half))["throughput"] == 2.0
+    assert (await get_run(client, instant))["duration_seconds"] == 0
+    assert (await get_run(client, instant))["throughput"] is None
+
+
+async def test_runs_at_the_edges_of_time_are_recorded(
+    client: httpx.AsyncClient, unique: str
+) -> None:
+    pipeline_id = await create_pipeline(client, f"edges {unique}")
+    run = await start_run(client, pipeline_id, start_date="0001-01-01T00:00:00Z")
+    ended = await end_run(client, run, end_date="9999-12-31T23:59:59.999999Z", total_rows=1)
+    assert ended.status_code == 204, ended.text
+    done = await get_run(client, run)
+    assert done["status"] == "succeeded"
+    assert done["duration_seconds"] == round((datetime.max - datetime.min).total_seconds())

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     Float,
+    Insert,
     Integer,
     Row,
     Select,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.anomalies.statistics import Baseline
 from watcher_server.anomalies.windows import BaselineWindow
@@ -52,21 +54,28 @@ pipelines = Pipeline.__table__
 
 # --- the end call's one extra statement --------------------------------------------------------
 
-# INSERT … SELECT … WHERE EXISTS: a row only for pipelines with an active rule, decided in the
-# same statement, so pipelines without rules pay one index probe and no write.
-_QUEUE_DETECTION = insert(pending).from_select(
-    ["pipeline_execution_id", "next_attempt_at", "attempts", "created_at"],
-    select(
-        bindparam("queued_execution_id", type_=executions.c.id.type),
-        bindparam("queued_at", type_=UTCDateTime()),
-        literal(0),
-        bindparam("queued_at", type_=UTCDateTime()),
-    ).where(
-        exists().where(
-            rules.c.pipeline_id == bindparam("queued_pipeline_id", type_=rules.c.pipeline_id.type),
-            rules.c.active == true(),
-        )
-    ),
+
+def queue_detection_insert(
+    execution_id: ColumnElement[Any],
+    pipeline_id: ColumnElement[Any],
+    queued_at: ColumnElement[datetime],
+    *conditions: ColumnElement[bool],
+) -> Insert:
+    """INSERT … SELECT … WHERE EXISTS: a row only for pipelines with an active rule, decided in
+    the same statement, so pipelines without rules pay one index probe and no write."""
+    return insert(pending).from_select(
+        ["pipeline_execution_id", "next_attempt_at", "attempts", "created_at"],
+        select(execution_id, queued_at, literal(0), queued_at).where(
+            *conditions,
+            exists().where(rules.c.pipeline_id == pipeline_id, rules.c.active == true()),
+        ),
+    )
+
+
+_QUEUE_DETECTION = queue_detection_insert(
+    bindparam("queued_execution_id", type_=executions.c.id.type),
+    bindparam("queued_pipeline_id", type_=rules.c.pipeline_id.type),
+    bindparam("queued_at", type_=UTCDateTime()),
 )
 
 

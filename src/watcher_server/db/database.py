@@ -23,6 +23,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def writes_in_one_statement(self) -> bool:
+        """Whether one statement can chain several writes (PostgreSQL's WITH … UPDATE/INSERT);
+        on SQLite such a unit is several statements in one transaction."""
+        return self.dialect == "postgresql"
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside one transaction, committed when the block exits without error."""

@@ -6,25 +6,32 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Insert,
+    Numeric,
     Row,
+    Select,
     and_,
     bindparam,
     case,
     exists,
+    extract,
     func,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
+from watcher_server.anomalies.repository import queue_detection_insert
 from watcher_server.db.types import UTCDateTime
 from watcher_server.db.upsert import UPSERT_DIALECTS, upsertable_insert_for
 from watcher_server.models import Pipeline, PipelineExecution
 
 executions = PipelineExecution.__table__
 pipelines = Pipeline.__table__
+# Marks an idempotency key Watcher derived from a start's body; released when the run ends.
+AUTO_KEY_PREFIX = "auto:"
 
 # The hot statements are built once, with bind parameters: SQLAlchemy then reuses their cache
 # key and compiled form, where a statement built per call costs its construction and a cache
@@ -102,24 +109,110 @@ def _moved_forward(column: ColumnElement[Any], flag: str) -> ColumnElement[Any]:
     return case((moves, end), else_=column)
 
 
+def _advance_values(new_watermark: ColumnElement[Any]) -> dict[str, Any]:
+    """What a successful run changes on its pipeline: the watermark moves to the run's upper
+    bound, each last_target_* moves forward (never back) when its count is positive, and
+    load_lineage is cleared."""
+    return {
+        "load_lineage": False,
+        "watermark": func.coalesce(new_watermark, pipelines.c.watermark),
+        "last_target_insert": _moved_forward(pipelines.c.last_target_insert, "inserted"),
+        "last_target_update": _moved_forward(pipelines.c.last_target_update, "updated"),
+        "last_target_soft_delete": _moved_forward(
+            pipelines.c.last_target_soft_delete, "soft_deleted"
+        ),
+    }
+
+
 _ADVANCE_PIPELINE = (
     update(pipelines)
     .where(pipelines.c.id == _param("advanced_id", pipelines.c.id))
-    .values(
-        load_lineage=False,
-        watermark=func.coalesce(
-            _param("new_watermark", pipelines.c.watermark), pipelines.c.watermark
-        ),
-        last_target_insert=_moved_forward(pipelines.c.last_target_insert, "inserted"),
-        last_target_update=_moved_forward(pipelines.c.last_target_update, "updated"),
-        last_target_soft_delete=_moved_forward(pipelines.c.last_target_soft_delete, "soft_deleted"),
-    )
+    .values(_advance_values(_param("new_watermark", pipelines.c.watermark)))
 )
-_DML_FLAGS = {
-    "last_target_insert": "inserted",
-    "last_target_update": "updated",
-    "last_target_soft_delete": "soft_deleted",
-}
+
+
+def _end_running_statement() -> Select:
+    """The whole successful-or-failed end of a running run as one statement, for databases
+    whose WITH can hold writes (PostgreSQL): finish the run, advance its pipeline when it
+    succeeded, queue anomaly detection. Selects the run's id; no row when the run does not
+    exist, has ended, starts after `end_at` or belongs to another pipeline than the one given
+    (and then nothing is written: the caller explains why on the checked path)."""
+    run = executions.c
+    end = bindparam("end_at", type_=UTCDateTime())
+    seconds = type_coerce(extract("epoch", end - run.start_date), Numeric())
+    total_rows = _param("total_rows", run.total_rows)
+    metadata = run.execution_metadata
+    added_metadata = _param("execution_metadata", metadata)
+    expected_pipeline = _param("expected_pipeline_id", run.pipeline_id)
+    finished = (
+        update(executions)
+        .where(
+            run.id == _param("execution_id", run.id),
+            run.end_date.is_(None),
+            run.start_date <= end,
+            or_(expected_pipeline.is_(None), run.pipeline_id == expected_pipeline),
+            # asyncpg stores datetime.min/max as -infinity/infinity, which SQL cannot
+            # subtract: such runs take the checked path, where Python can.
+            func.isfinite(run.start_date),
+            func.isfinite(end),
+        )
+        .values(
+            end_date=end,
+            completed_successfully=_param("completed_successfully", run.completed_successfully),
+            duration_seconds=func.round(seconds),
+            throughput=case((and_(total_rows.is_not(None), seconds > 0), total_rows / seconds)),
+            inserts=_param("inserts", run.inserts),
+            updates=_param("updates", run.updates),
+            soft_deletes=_param("soft_deletes", run.soft_deletes),
+            total_rows=total_rows,
+            idempotency_key=case(
+                (run.idempotency_key.startswith(AUTO_KEY_PREFIX, autoescape=True), None),
+                else_=run.idempotency_key,
+            ),
+            # Keys sent at the end are merged over those sent at the start.
+            execution_metadata=case(
+                (~bindparam("merge_metadata", type_=Boolean()), metadata),
+                (func.jsonb_typeof(metadata) == "object", metadata.op("||")(added_metadata)),
+                else_=added_metadata,
+            ),
+        )
+        .returning(run.id, run.pipeline_id, run.next_watermark, run.completed_successfully)
+        .cte("finished")
+    )
+    succeeded = finished.c.completed_successfully
+    advanced = (
+        update(pipelines)
+        .where(pipelines.c.id == finished.c.pipeline_id, succeeded)
+        .values(_advance_values(finished.c.next_watermark))
+        .cte("advanced")
+    )
+    queued = queue_detection_insert(
+        finished.c.id, finished.c.pipeline_id, _param("queued_at", run.end_date), succeeded
+    ).cte("queued")
+    return select(finished.c.id).add_cte(advanced, queued)
+
+
+_END_RUNNING = _end_running_statement()
+
+
+async def end_running_execution(
+    conn: AsyncConnection,
+    execution_id: int,
+    expected_pipeline_id: int | None,
+    end_date: datetime,
+    outcome: dict[str, Any],
+    queued_at: datetime,
+) -> bool:
+    """End a running run in one statement (see `_end_running_statement`); whether it did."""
+    parameters = {
+        **outcome,
+        "merge_metadata": outcome["execution_metadata"] is not None,
+        "execution_id": execution_id,
+        "expected_pipeline_id": expected_pipeline_id,
+        "end_at": end_date,
+        "queued_at": queued_at,
+    }
+    return (await conn.execute(_END_RUNNING, parameters)).first() is not None
 
 
 async def insert_execution(
@@ -161,17 +254,15 @@ async def advance_pipeline(
     pipeline_id: int,
     next_watermark: str | None,
     end_date: datetime,
-    dml_counts: dict[str, int | None],
+    dml_flags: dict[str, bool],
 ) -> None:
-    """After a successful run: move the watermark to the run's upper bound, move each
-    last_target_* forward (never back) when its count is positive, and clear load_lineage."""
-    parameters: dict[str, Any] = {
+    """After a successful run: see `_advance_values`; `dml_flags` say which counts were > 0."""
+    parameters = {
         "advanced_id": pipeline_id,
         "new_watermark": next_watermark,
         "end_at": end_date,
+        **dml_flags,
     }
-    for column_name, flag in _DML_FLAGS.items():
-        parameters[flag] = bool(dml_counts.get(column_name))
     await conn.execute(_ADVANCE_PIPELINE, parameters)
 
 

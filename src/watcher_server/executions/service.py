@@ -1,6 +1,6 @@
 """Rules for starting and ending runs, and for reading them back."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -13,13 +13,9 @@ from watcher_server.executions.schemas import ExecutionEnd, ExecutionStart, Exec
 from watcher_server.pipelines import repository as pipelines_repo
 from watcher_server.pipelines.service import config_digest
 
-DML_COLUMNS = {
-    "inserts": "last_target_insert",
-    "updates": "last_target_update",
-    "soft_deletes": "last_target_soft_delete",
-}
+# The count that, when positive, moves each of the pipeline's last_target_* times forward.
+DML_FLAGS = {"inserts": "inserted", "updates": "updated", "soft_deletes": "soft_deleted"}
 _COUNTS = ("inserts", "updates", "soft_deletes", "total_rows")
-AUTO_KEY_PREFIX = "auto:"
 
 
 def start_key(data: ExecutionStart, header_key: str | None) -> str | None:
@@ -35,7 +31,7 @@ def start_key(data: ExecutionStart, header_key: str | None) -> str | None:
     if data.start_date is None:
         return None
     body = data.model_dump(mode="json", exclude={"idempotency_key"})
-    return AUTO_KEY_PREFIX + config_digest(body)
+    return repo.AUTO_KEY_PREFIX + config_digest(body)
 
 
 async def start_execution(
@@ -75,6 +71,24 @@ async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None
     Repeating the same end is harmless; a different outcome for an ended run is a conflict, so
     a watermark never advances twice.
     """
+    end = data.end_date or now
+    if db.writes_in_one_statement:
+        # The usual case (a running run, ended by its pipeline) needs no read: one statement
+        # writes it all or, when any rule is not met, nothing; the checked path then says why.
+        outcome = {
+            "execution_metadata": data.execution_metadata,
+            "completed_successfully": data.completed_successfully is not False,
+            **{count: getattr(data, count) for count in _COUNTS},
+            **_dml_flags(data),
+        }
+        async with db.autocommit() as conn:
+            if await repo.end_running_execution(conn, data.id, data.pipeline_id, end, outcome, now):
+                return
+    await _end_checked(db, data, end, now)
+
+
+async def _end_checked(db: Database, data: ExecutionEnd, end: datetime, now: datetime) -> None:
+    """The end with every rule checked on the locked row, and a clear error when one fails."""
     async with db.transaction() as conn:
         run = await repo.lock_execution(conn, data.id)
         if run is None:
@@ -87,7 +101,6 @@ async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None
         if run.end_date is not None:
             _check_same_end(run, data)
             return
-        end = data.end_date or now
         if end < run.start_date:
             raise InvalidInput(
                 f"{end.isoformat()} is before the execution's start_date "
@@ -97,25 +110,33 @@ async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None
         succeeded = data.completed_successfully is not False
         await repo.finish_execution(conn, run.id, _outcome(run, data, end, succeeded))
         if succeeded:
-            counts = {column: getattr(data, count) for count, column in DML_COLUMNS.items()}
-            await repo.advance_pipeline(conn, run.pipeline_id, run.next_watermark, end, counts)
+            await repo.advance_pipeline(
+                conn, run.pipeline_id, run.next_watermark, end, _dml_flags(data)
+            )
             # Detection runs later, in the job, but is asked for in this commit: never lost.
             await anomalies.queue_detection(conn, run.id, run.pipeline_id, now)
 
 
+def _dml_flags(data: ExecutionEnd) -> dict[str, bool]:
+    """Which last_target_* times a successful run moves forward: those with a positive count."""
+    return {flag: bool(getattr(data, count)) for count, flag in DML_FLAGS.items()}
+
+
 def _outcome(run: Row[Any], data: ExecutionEnd, end: datetime, succeeded: bool) -> dict[str, Any]:
-    seconds = (end - run.start_date).total_seconds()
+    elapsed = end - run.start_date
+    seconds = elapsed.total_seconds()
     values: dict[str, Any] = {
         "end_date": end,
         "completed_successfully": succeeded,
-        "duration_seconds": round(seconds),
+        # Half a second rounds up, as the database's round() does on the one-statement path.
+        "duration_seconds": (elapsed + timedelta(milliseconds=500)) // timedelta(seconds=1),
         # Rows per second of wall time; undefined for an instantaneous run.
         "throughput": data.total_rows / seconds
         if data.total_rows is not None and seconds > 0
         else None,
     }
     values.update({count: getattr(data, count) for count in _COUNTS})
-    if run.idempotency_key and run.idempotency_key.startswith(AUTO_KEY_PREFIX):
+    if run.idempotency_key and run.idempotency_key.startswith(repo.AUTO_KEY_PREFIX):
         values["idempotency_key"] = None
     if data.execution_metadata is not None:
         values["execution_metadata"] = {**(run.execution_metadata or {}), **data.execution_metadata}

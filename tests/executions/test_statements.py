@@ -1,0 +1,64 @@
+"""The hot path's cost in statements: every run pays it twice, so a regression (a fast path that
+silently falls back, an extra read) is a test failure, not a benchmark surprise."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import app_client
+from tests.factories import create_pipeline, end_run, start_run
+from watcher_server.settings import Settings
+
+
+@pytest.fixture
+async def counted(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    async with app_client(settings) as http:
+        yield http, http._transport.app.state.database  # type: ignore[attr-defined]
+
+
+@contextmanager
+def statements(database: Any) -> Iterator[list[str]]:
+    """The SQL sent to the database inside the block (BEGIN and COMMIT included)."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement.split()[0].upper())
+
+    def begin(conn: Any) -> None:
+        # SQLAlchemy "begins" autocommit connections too; the driver then sends nothing.
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            sent.append("BEGIN")
+
+    def commit(conn: Any) -> None:
+        sent.append("COMMIT")
+
+    engine = database.engine.sync_engine
+    listeners = (("before_cursor_execute", record), ("begin", begin), ("commit", commit))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield sent
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+async def test_start_and_end_of_a_run_cost_one_statement_each_on_postgresql(
+    counted: tuple[httpx.AsyncClient, Any], unique: str
+) -> None:
+    client, database = counted
+    pipeline_id = await create_pipeline(client, f"cheap {unique}", next_watermark="5")
+    with statements(database) as start:
+        run = await start_run(client, pipeline_id)
+    with statements(database) as end:
+        assert (await end_run(client, run, inserts=3, total_rows=3)).status_code == 204
+
+    if database.writes_in_one_statement:
+        assert (start, end) == (["INSERT"], ["WITH"])
+    else:  # one transaction each: the insert; the locked read and the writes
+        assert start == ["BEGIN", "INSERT", "COMMIT"]
+        assert end == ["BEGIN", "SELECT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
