@@ -130,7 +130,7 @@ def cleanup(
         ),
     ],
     batch_size: Annotated[
-        int, typer.Option(min=1, max=MAX_BATCH_SIZE, help="Rows per committed transaction.")
+        int, typer.Option(min=1, max=MAX_BATCH_SIZE, help="Most rows per committed transaction.")
     ] = DEFAULT_BATCH_SIZE,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing.")

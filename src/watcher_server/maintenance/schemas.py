@@ -37,7 +37,8 @@ class LogCleanupIn(RequestModel):
         default=DEFAULT_BATCH_SIZE,
         ge=1,
         le=MAX_BATCH_SIZE,
-        description="Rows deleted per transaction; each batch commits before the next starts.",
+        description="Most rows deleted per transaction; each batch commits before the next "
+        "starts, and batches are sized (from 1,000 up to this) to take about 150 ms each.",
     )
     dry_run: bool = Field(
         default=False, description="Count what would be deleted, and delete nothing."

@@ -34,6 +34,13 @@ logger = logging.getLogger(__name__)
 # meanwhile keep most of the machine.
 REST_PER_BATCH = 1.0
 
+# Each batch aims at this long: the rows it locks and the connection it holds are back before
+# a pipeline's start or end would notice, and its fixed costs are still small beside its work.
+TARGET_BATCH_SECONDS = 0.15
+# Batches start at this size (or the size asked for, when smaller) and never shrink below it:
+# smaller batches would spend more on their fixed costs than on deleting.
+SMALLEST_BATCH_SIZE = 1_000
+
 # A batch can collide with a write that committed after it chose its rows (a run nested under
 # one of them, a log row for one of them). It is then rolled back and chosen again.
 BATCH_ATTEMPTS = 3
@@ -48,6 +55,21 @@ class Batch:
 
 
 BatchListener = Callable[[Batch], None]
+
+
+class BatchSizer:
+    """How many rows the next batch takes: between SMALLEST_BATCH_SIZE and the size asked for,
+    scaled after each batch towards TARGET_BATCH_SECONDS, so that a slow machine, a busy
+    database or wide rows make batches smaller rather than longer. Grows at most twofold."""
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+        self.minimum = min(maximum, SMALLEST_BATCH_SIZE)
+        self.size = self.minimum
+
+    def record(self, seconds: float) -> None:
+        scaled = int(self.size * TARGET_BATCH_SECONDS / max(seconds, 1e-3))
+        self.size = max(self.minimum, min(self.maximum, 2 * self.size, scaled))
 
 
 @dataclass
@@ -94,10 +116,11 @@ async def clean_logs(
             report.rows.update(await repo.count_deletable(conn, cutoff, registry))
     else:
         # Logs first: an expired log row that points at a run no longer keeps it.
-        paced = partial(_run_batches, report, on_batch, rest_per_batch)
+        sizer = BatchSizer(batch_size)
+        paced = partial(_run_batches, report, sizer, on_batch, rest_per_batch)
         for log in registry.standalone_logs:
-            await paced(partial(_log_batch, db, log, cutoff, batch_size))
-        await paced(_ExecutionBatches(db, cutoff, batch_size, registry).next)
+            await paced(partial(_log_batch, db, log, cutoff, sizer))
+        await paced(_ExecutionBatches(db, cutoff, sizer, registry).next)
     report.counters = seed_counters(report.rows, registry)
     report.seconds = time.perf_counter() - started
     _log_report(report)
@@ -116,6 +139,7 @@ async def run_scheduled_cleanup(db: Database, settings: Settings, now: datetime)
 
 async def _run_batches(
     report: CleanupReport,
+    sizer: BatchSizer,
     on_batch: BatchListener | None,
     rest_per_batch: float,
     run_batch: Callable[[], Awaitable[Batch | None]],
@@ -123,6 +147,7 @@ async def _run_batches(
     """Run batches until one finds nothing left to delete, resting after each."""
     while (batch := await run_batch()) is not None:
         report.add(batch)
+        sizer.record(batch.seconds)
         if on_batch is not None:
             on_batch(batch)
         # Even with no rest, yield: requests waiting for a connection then take it before the
@@ -134,9 +159,9 @@ class _ExecutionBatches:
     """Batches over the trees of old runs, oldest first; each batch resumes after the last."""
 
     def __init__(
-        self, db: Database, cutoff: datetime, batch_size: int, registry: CleanupRegistry
+        self, db: Database, cutoff: datetime, sizer: BatchSizer, registry: CleanupRegistry
     ) -> None:
-        self.db, self.cutoff, self.batch_size, self.registry = db, cutoff, batch_size, registry
+        self.db, self.cutoff, self.sizer, self.registry = db, cutoff, sizer, registry
         self.after: tuple[datetime, int] | None = None
 
     async def next(self) -> Batch | None:
@@ -156,14 +181,15 @@ class _ExecutionBatches:
 
     async def _attempt(self) -> Batch | None:
         started = time.perf_counter()
+        size = self.sizer.size
         async with self.db.transaction() as conn:
             root_ids = await repo.lock_eligible_roots(
-                conn, self.cutoff, self.after, self.batch_size, self.registry
+                conn, self.cutoff, self.after, size, self.registry
             )
             if not root_ids:
                 return None
             nested = await repo.nested_runs(conn, root_ids, self.cutoff, self.registry)
-            chosen = deletable_trees(root_ids, nested, self.batch_size)
+            chosen = deletable_trees(root_ids, nested, size)
             after = await repo.position_of(conn, root_ids[chosen.roots_examined - 1])
             rows = await repo.delete_executions(conn, chosen.levels, self.registry)
         self.after = after
@@ -171,11 +197,11 @@ class _ExecutionBatches:
 
 
 async def _log_batch(
-    db: Database, log: StandaloneLog, cutoff: datetime, batch_size: int
+    db: Database, log: StandaloneLog, cutoff: datetime, sizer: BatchSizer
 ) -> Batch | None:
     started = time.perf_counter()
     async with db.transaction() as conn:
-        rows = await repo.delete_expired_logs(conn, log, cutoff, batch_size)
+        rows = await repo.delete_expired_logs(conn, log, cutoff, sizer.size)
     if rows == 0:
         return None
     return Batch({log.table.name: rows}, time.perf_counter() - started)
