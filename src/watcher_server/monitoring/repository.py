@@ -8,7 +8,20 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Row, Select, and_, case, cast, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Row,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -76,6 +89,12 @@ def _shortest_threshold_seconds(check: Check) -> ColumnElement[int]:
     datepart = case(
         (own, pipelines.c[f"{check}_datepart"]), else_=pipeline_types.c[f"{check}_datepart"]
     )
+    return _shortest_seconds(number, datepart)
+
+
+def _shortest_seconds(
+    number: ColumnElement[int], datepart: ColumnElement[Any]
+) -> ColumnElement[int]:
     shortest = case(*((datepart == unit, seconds) for unit, seconds in SHORTEST_SECONDS.items()))
     return cast(number, BigInteger) * shortest
 
@@ -135,10 +154,29 @@ def stream_late_finishes(conn: AsyncConnection, since: datetime) -> AsyncIterato
     statement = _execution_candidates().where(
         executions.c.end_date >= since,
         executions.c.completed_successfully.is_(True),
+        executions.c.duration_seconds >= _shortest_threshold_in_use("timeliness"),
         _checked_pipelines("timeliness"),
         executions.c.duration_seconds >= _shortest_threshold_seconds("timeliness"),
     )
     return _stream(conn, statement.order_by(executions.c.id))
+
+
+def _shortest_threshold_in_use(check: Check) -> ColumnElement[int]:
+    """At most the fewest seconds any checked pipeline's threshold can last.
+
+    A run shorter than that cannot be late, whatever its pipeline: filtering on it before the
+    joins keeps the check's cost in the few runs that may be late rather than in every run that
+    ended in the lookback window (thousands an hour on a busy server). Each level's settings
+    are read alone, mutes included (they can only lower the bound): one pass over the
+    pipelines, no join, computed once per query.
+    """
+
+    def settings_of(table: Table) -> Select[Any]:
+        number, datepart = table.c[f"{check}_number"], table.c[f"{check}_datepart"]
+        return select(_shortest_seconds(number, datepart).label("seconds")).where(number > 0)
+
+    both = union_all(settings_of(pipelines), settings_of(pipeline_types)).subquery()
+    return select(func.min(both.c.seconds)).scalar_subquery()
 
 
 async def insert_timeliness_logs(
