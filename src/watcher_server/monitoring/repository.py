@@ -6,6 +6,7 @@ statements that do not depend on the time are built once (@cache): building them
 call cost the server more CPU than reading the rows.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from functools import cache
@@ -49,6 +50,7 @@ freshness_logs = FreshnessPipelineLog.__table__
 
 Check = Literal["timeliness", "freshness"]
 PAGE = 1000
+ROWS_PER_TURN = 25
 
 
 def _own_pair_complete(check: Check) -> ColumnElement[bool]:
@@ -119,10 +121,14 @@ def _with_types(statement: Select[Any]) -> Select[Any]:
 
 
 async def _stream(conn: AsyncConnection, statement: Select[Any]) -> AsyncIterator[Row[Any]]:
+    """The rows of `statement`, letting the event loop serve other requests every
+    ROWS_PER_TURN rows: judging a whole page in one go would stall the API calls that share it."""
     result = await conn.stream(statement)
     async for page in result.partitions(PAGE):
-        for row in page:
-            yield row
+        for start in range(0, len(page), ROWS_PER_TURN):
+            for row in page[start : start + ROWS_PER_TURN]:
+                yield row
+            await asyncio.sleep(0)
 
 
 @cache
