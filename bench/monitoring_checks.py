@@ -36,8 +36,10 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TYPES = 10
 
 
-async def seed(db: Database, pipelines: int, executions: int) -> None:
-    """Pipelines, types and executions in a few set-based statements."""
+async def seed(db: Database, pipelines: int, executions: int, now: datetime = NOW) -> None:
+    """Pipelines, types and executions in a few set-based statements, as of `now`.
+
+    At least 100 pipelines: the findings are a fixed number of them whatever the size."""
     postgres = db.dialect == "postgresql"
     series = (
         "SELECT g AS n FROM generate_series(1, :count) AS g"
@@ -51,7 +53,7 @@ async def seed(db: Database, pipelines: int, executions: int) -> None:
         if postgres
         else (lambda m: f"datetime(:now, '-' || ({m}) || ' seconds')")
     )
-    now = NOW if postgres else NOW.replace(tzinfo=None).isoformat(sep=" ")
+    now = now if postgres else now.replace(tzinfo=None).isoformat(sep=" ")
     hour, day = ("'HOUR'::datepartenum", "'DAY'::datepartenum") if postgres else ("'HOUR'", "'DAY'")
     statements = [
         # Types: 2-hour timeliness and 1-day freshness; type 0 has both muted.

@@ -167,7 +167,8 @@ class Context:
         def progress(round_index: int, cell: Cell, m: Measurement) -> None:
             print(
                 f"  [{name}] round {round_index + 1} {cell.label}: {m.rate:,.0f} {unit}, "
-                f"p50 {m.p50_ms:.1f} ms, p99 {m.p99_ms:.1f} ms, failures {m.failures}"
+                f"p50/p95/p99 {m.p50_ms:.1f}/{m.p95_ms:.1f}/{m.p99_ms:.1f} ms, "
+                f"failures {m.failures}"
                 + (f", other CPU {m.other_cpu:.0f}%" if m.other_cpu is not None else ""),
                 flush=True,
             )

@@ -86,6 +86,7 @@ class Measurement:
     timeouts: int
     p50_ms: float
     p90_ms: float
+    p95_ms: float
     p99_ms: float
     max_ms: float
     lifecycles: int | None = None  # completed start+end pairs, for lifecycle workloads
@@ -168,6 +169,7 @@ def _measurement(raw: dict[str, float], workload: Workload) -> Measurement:
         timeouts=int(raw["timeouts"]),
         p50_ms=float(raw["p50_ms"]),
         p90_ms=float(raw["p90_ms"]),
+        p95_ms=float(raw["p95_ms"]),
         p99_ms=float(raw["p99_ms"]),
         max_ms=float(raw["max_ms"]),
         wrapped=int(raw.get("wrapped", 0)),

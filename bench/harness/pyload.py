@@ -155,6 +155,7 @@ def run(base_url: str, workload: Workload, *, connections: int, seconds: float) 
         timeouts=0,
         p50_ms=percentile(latencies, 0.50),
         p90_ms=percentile(latencies, 0.90),
+        p95_ms=percentile(latencies, 0.95),
         p99_ms=percentile(latencies, 0.99),
         max_ms=max(latencies),
         lifecycles=requests.ends if workload.counts_lifecycles else None,

@@ -68,9 +68,9 @@ class Report:
             f"{machine['cpus']} CPUs, Python {machine['python']}; "
             + ", ".join(f"{k} {v}" for k, v in self.options.items() if k != "postgres"),
             "",
-            "| scenario | cell | figure (median) | req/s | p50 ms | p99 ms | failures | ratio | "
-            "other CPU % |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| scenario | cell | figure (median) | req/s | p50 ms | p95 ms | p99 ms | failures | "
+            "ratio | other CPU % |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for comparison in self.comparisons:
             lines += [_cell_row(comparison, label) for label in comparison.results]
@@ -116,6 +116,7 @@ def _cell_row(comparison: Comparison, label: str) -> str:
         f"| {name} | {label} | {comparison.median_of(label, 'rate'):,.0f} {comparison.unit} | "
         f"{comparison.median_of(label, 'requests_per_second'):,.0f} | "
         f"{comparison.median_of(label, 'p50_ms'):.1f} | "
+        f"{comparison.median_of(label, 'p95_ms'):.1f} | "
         f"{comparison.median_of(label, 'p99_ms'):.1f} | "
         f"{comparison.failures(label)} | {ratio_text} | "
         f"{f'{max(other):.0f}' if other else '—'} |"
@@ -126,7 +127,8 @@ def _measured(comparison: Comparison, label: str, ratio: float | None) -> str:
     ratio_text = f"{ratio:.2f}x, " if ratio is not None else ""
     return (
         f"{ratio_text}{comparison.median_of(label, 'rate'):,.0f} {comparison.unit}, "
-        f"p99 {comparison.median_of(label, 'p99_ms'):.1f} ms"
+        f"p95/p99 {comparison.median_of(label, 'p95_ms'):.1f}/"
+        f"{comparison.median_of(label, 'p99_ms'):.1f} ms"
     )
 
 

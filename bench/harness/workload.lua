@@ -115,9 +115,9 @@ function done(summary, latency, requests)
   io.write(string.format(
     'BENCH_RESULT {"seconds":%.6f,"requests":%d,"non2xx":%d,"bad_status":%d,"ends":%d,' ..
     '"wrapped":%d,"socket_errors":%d,"timeouts":%d,"p50_ms":%.3f,"p90_ms":%.3f,' ..
-    '"p99_ms":%.3f,"max_ms":%.3f}\n',
+    '"p95_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f}\n',
     summary.duration / 1e6, summary.requests, total_bad, status, total_ends, total_wrapped,
     errors.connect + errors.read + errors.write, errors.timeout,
-    latency:percentile(50) / 1e3, latency:percentile(90) / 1e3, latency:percentile(99) / 1e3,
-    latency.max / 1e3))
+    latency:percentile(50) / 1e3, latency:percentile(90) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3, latency.max / 1e3))
 end

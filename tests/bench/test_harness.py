@@ -11,7 +11,7 @@ from bench.harness.pyload import _Requests
 def measurement(rate: float, p99_ms: float = 10.0, non2xx: int = 0) -> Measurement:
     return Measurement(
         requests=round(rate * 10), seconds=10.0, non2xx=non2xx, socket_errors=0, timeouts=0,
-        p50_ms=1.0, p90_ms=5.0, p99_ms=p99_ms, max_ms=p99_ms * 2,
+        p50_ms=1.0, p90_ms=5.0, p95_ms=7.0, p99_ms=p99_ms, max_ms=p99_ms * 2,
     )  # fmt: skip
 
 
@@ -97,3 +97,16 @@ def test_a_background_job_runs_beside_the_block_and_its_error_is_raised() -> Non
 
     with pytest.raises(RuntimeError, match="cleanup failed"), in_background(broken):
         pass
+
+
+def test_the_report_table_shows_p95_between_p50_and_p99() -> None:
+    from bench.harness.report import Report
+
+    report = Report(options={})
+    report.comparisons.append(
+        Comparison("lifecycle", "req/s", {"baseline": [measurement(1000, p99_ms=20.0)]})
+    )
+    header, _, row = report.markdown().splitlines()[2:5]
+    columns = [cell.strip() for cell in header.split("|")]
+    values = dict(zip(columns, (cell.strip() for cell in row.split("|")), strict=True))
+    assert (values["p50 ms"], values["p95 ms"], values["p99 ms"]) == ("1.0", "7.0", "20.0")

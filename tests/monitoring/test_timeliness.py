@@ -1,15 +1,18 @@
 """POST /timeliness: overdue runs are found, logged once and alerted once."""
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.clock import MovableClock
-from tests.conftest import app_client
+from tests.conftest import app_client, fresh_database
 from tests.factories import create_pipeline, end_run, start_run
+from watcher_server.db import migrate
 from watcher_server.settings import Settings
 
 
@@ -203,3 +206,43 @@ async def test_concurrent_checks_log_and_alert_a_run_once(
         news = [items_of(response.json(), pipeline_id)[run]["new"] for response in responses]
         assert sorted(news) == [False] * 5 + [True]
         assert len(await alerts_of(one, pipeline_id, "timeliness.overdue")) == 1
+
+
+@pytest.fixture
+def own_database(tmp_path: Path) -> Iterator[str]:
+    """A migrated database holding only what the test creates."""
+    with fresh_database(tmp_path) as url:
+        migrate.upgrade(url)
+        yield url
+
+
+async def test_a_short_threshold_of_its_own_counts_when_every_type_allows_a_week(
+    own_database: str, clock: MovableClock
+) -> None:
+    # The check skips, before any join, runs shorter than the shortest threshold in use: a
+    # pipeline's own threshold must count towards it, not only its type's.
+    settings = Settings(_env_file=None, database_url=own_database, watcher_background_jobs=False)
+    async with app_client(settings, clock=clock) as http:
+        week = {"timeliness_number": 1, "timeliness_datepart": "week"}
+        assert (
+            await http.post("/pipeline_type", json={"name": "weekly", **week})
+        ).status_code == 201
+        inherits = await create_pipeline(http, "inherits a week", pipeline_type_name="weekly")
+        own = await create_pipeline(
+            http,
+            "ten minutes",
+            pipeline_type_name="weekly",
+            timeliness_number=10,
+            timeliness_datepart="minute",
+        )
+        runs = {}
+        for pipeline_id in (inherits, own):
+            runs[pipeline_id] = await start_run(
+                http, pipeline_id, start_date=iso(clock.now - timedelta(minutes=30))
+            )
+            ended = await end_run(http, runs[pipeline_id], end_date=iso(clock.now))
+            assert ended.status_code == 204
+
+        report = await check(http)
+
+    assert [item["pipeline_execution_id"] for item in report["items"]] == [runs[own]]
