@@ -119,35 +119,64 @@ async def update_rule(conn: AsyncConnection, rule_id: int, values: dict[str, Any
     return (await conn.execute(statement)).one()
 
 
-async def active_rules(conn: AsyncConnection, pipeline_ids: Sequence[int]) -> list[Row[Any]]:
-    """The active rules of these pipelines, by id."""
-    statement = (
-        select(rules)
-        .where(rules.c.pipeline_id.in_(pipeline_ids), rules.c.active == true())
+# What detection reads of a rule (a batch reads hundreds: no timestamps to convert).
+_RULE_SETTINGS = [
+    rules.c[name]
+    for name in (
+        "id",
+        "pipeline_id",
+        "metric_field",
+        "z_threshold",
+        "lookback_days",
+        "minimum_executions",
+        "seasonality",
+    )
+]
+
+
+@lru_cache(maxsize=2)
+def _active_rules_statement(dialect: str) -> Select:
+    return (
+        select(*_RULE_SETTINGS)
+        .where(
+            bulk.is_one_of_parameter(dialect, rules.c.pipeline_id, "pipeline_ids"),
+            rules.c.active == true(),
+        )
         .order_by(rules.c.id)
     )
-    return list(await conn.execute(statement))
+
+
+async def active_rules(conn: AsyncConnection, pipeline_ids: Sequence[int]) -> list[Row[Any]]:
+    """The settings of the active rules of these pipelines (at most one chunk of
+    `bulk.key_chunks`), by id."""
+    statement = _active_rules_statement(conn.dialect.name)
+    return list(await conn.execute(statement, {"pipeline_ids": list(pipeline_ids)}))
 
 
 # --- the tested execution and its baseline ----------------------------------------------------
 
-_TESTED = (
-    select(executions, pipelines.c.name.label("pipeline_name"))
-    .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
-    .where(executions.c.id.in_(bindparam("tested_ids", expanding=True)))
-    .order_by(executions.c.id)
-    .with_for_update(of=executions)
-)
+
+@lru_cache(maxsize=2)
+def _tested_statement(dialect: str) -> Select:
+    return (
+        select(executions, pipelines.c.name.label("pipeline_name"))
+        .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
+        .where(bulk.is_one_of_parameter(dialect, executions.c.id, "tested_ids"))
+        .order_by(executions.c.id)
+        .with_for_update(of=executions)
+    )
 
 
 async def lock_tested_executions(
     conn: AsyncConnection, execution_ids: Sequence[int]
 ) -> list[Row[Any]]:
-    """The executions with their pipeline's name, locked (in id order) so that their flags
-    change one writer at a time (detection, unflag)."""
+    """The executions (at most one chunk of `bulk.key_chunks`) with their pipeline's name,
+    locked (in id order) so that their flags change one writer at a time (detection,
+    unflag)."""
     if not execution_ids:
         return []
-    return list(await conn.execute(_TESTED, {"tested_ids": list(execution_ids)}))
+    statement = _tested_statement(conn.dialect.name)
+    return list(await conn.execute(statement, {"tested_ids": list(execution_ids)}))
 
 
 async def lock_tested_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
@@ -318,7 +347,7 @@ async def baselines(
             statement = _baselines_statement(len(chunk), seasonality)
             parameters = _chunk_parameters(chunk, cap)
         for row in await conn.execute(statement, parameters):
-            found[chunk[row.slot]] = {m: _baseline(row._mapping, m.value) for m in METRICS}
+            found[chunk[row[0]]] = _baselines_of_row(row)
     return [found[request] for request in requests]
 
 
@@ -368,18 +397,21 @@ def _chunk_parameters(chunk: Sequence[BaselineRequest], cap: int) -> dict[str, A
     return parameters
 
 
-def _baseline(row: Any, metric: str) -> Baseline:
-    def number(key: str) -> float | None:
-        value = row[f"{key}_{metric}"]
-        return None if value is None else float(value)
-
-    return Baseline(
-        size=int(row[f"n_{metric}"] or 0),
-        mean=number("mean") or 0.0,
-        squared_deviations=number("ss") or 0.0,
-        minimum=number("min"),
-        maximum=number("max"),
-    )
+def _baselines_of_row(row: Sequence[Any]) -> dict[AnomalyMetric, Baseline]:
+    """A row of the baselines statement (the slot, then count, mean, min, max and sum of
+    squared deviations, each for every metric in METRICS order) as a Baseline per metric."""
+    size = len(METRICS)
+    found = {}
+    for index, metric in enumerate(METRICS):
+        count, mean, minimum, maximum, squares = row[1 + index :: size]
+        found[metric] = Baseline(
+            size=int(count or 0),
+            mean=0.0 if mean is None else float(mean),
+            squared_deviations=0.0 if squares is None else float(squares),
+            minimum=None if minimum is None else float(minimum),
+            maximum=None if maximum is None else float(maximum),
+        )
+    return found
 
 
 # --- findings and flags -----------------------------------------------------------------------
@@ -434,17 +466,40 @@ async def list_results(
 # --- pending detections -----------------------------------------------------------------------
 
 
-async def claim_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
-    """Up to `limit` executions due for detection, locked until the transaction ends; rows
-    another process holds are skipped (on SQLite, BEGIN IMMEDIATE already serialises)."""
-    statement = (
+def _due(limit: Any, now: Any) -> Select:
+    """Up to `limit` queued executions due at `now`, oldest first, locked until the
+    transaction ends; rows another process holds are skipped (on SQLite, BEGIN IMMEDIATE
+    already serialises)."""
+    return (
         select(pending.c.pipeline_execution_id)
         .where(pending.c.next_attempt_at <= now)
         .order_by(pending.c.next_attempt_at, pending.c.pipeline_execution_id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list((await conn.execute(statement)).scalars())
+
+
+async def claim_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` executions due for detection, locked until the transaction ends."""
+    return list((await conn.execute(_due(limit, now))).scalars())
+
+
+_TAKE_DUE = (
+    delete(pending)
+    .where(
+        pending.c.pipeline_execution_id.in_(
+            _due(bindparam("limit", type_=Integer()), bindparam("now", type_=UTCDateTime()))
+        )
+    )
+    .returning(pending.c.pipeline_execution_id)
+)
+
+
+async def take_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    """Claim and dequeue up to `limit` executions due for detection, in one statement: their
+    rows come back if the transaction rolls back."""
+    taken = (await conn.execute(_TAKE_DUE, {"limit": limit, "now": now})).scalars()
+    return sorted(taken)
 
 
 async def delete_pending(conn: AsyncConnection, execution_ids: Sequence[int]) -> None:

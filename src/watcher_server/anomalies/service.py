@@ -259,8 +259,8 @@ async def _judge_runs(
     for (run, window, rules), baseline in zip(groups, baselines, strict=True):
         flags = run.anomaly_flags or {}
         for rule in rules:
-            metric = AnomalyMetric(rule.metric_field)
-            verdict = _judge(run, rule, baseline[metric])
+            metric = rule.metric_field
+            verdict = _judge(getattr(run, metric.value), rule, baseline[metric])
             new = verdict.is_anomaly and metric.value not in flags
             flagged = new or flags.get(metric.value) is True
             judged[run.id].append(Finding(rule, window, verdict, flagged, new))
@@ -269,8 +269,7 @@ async def _judge_runs(
     return judged
 
 
-def _judge(run: Row[Any], rule: Row[Any], baseline: Baseline) -> Verdict:
-    value = getattr(run, AnomalyMetric(rule.metric_field).value)
+def _judge(value: Any, rule: Row[Any], baseline: Baseline) -> Verdict:
     return judge(
         None if value is None else float(value),
         baseline,

@@ -22,6 +22,14 @@ def key_chunks(conn: AsyncConnection, keys: Sequence[int]) -> list[Sequence[int]
     return [keys[start : start + SQLITE_CHUNK] for start in range(0, len(keys), SQLITE_CHUNK)]
 
 
+def is_one_of_parameter(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`column` equals one of the keys in the list parameter `name`, for statements built
+    once per dialect (the list is no longer than one chunk of `key_chunks`)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def is_one_of(conn: AsyncConnection, column: Any, keys: Sequence[int]) -> ColumnElement[bool]:
     """`column` equals one of `keys` (a chunk from `key_chunks`)."""
     if conn.dialect.name == "postgresql":
