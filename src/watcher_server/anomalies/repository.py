@@ -336,7 +336,7 @@ async def baselines(
 ) -> list[dict[AnomalyMetric, Baseline]]:
     """Size, mean, sum of squared deviations and range of each metric's baseline, for each
     request (in order)."""
-    found: dict[BaselineRequest, dict[AnomalyMetric, Baseline]] = {}
+    found: dict[int, dict[AnomalyMetric, Baseline]] = {}  # by id(request): no hashing
     lateral = bulk.has_lateral(conn)
     for chunk in _chunks_or_lateral(requests, lateral):
         seasonality = chunk[0].window.seasonality
@@ -347,8 +347,8 @@ async def baselines(
             statement = _baselines_statement(len(chunk), seasonality)
             parameters = _chunk_parameters(chunk, cap)
         for row in await conn.execute(statement, parameters):
-            found[chunk[row[0]]] = _baselines_of_row(row)
-    return [found[request] for request in requests]
+            found[id(chunk[row[0]])] = _baselines_of_row(row)
+    return [found[id(request)] for request in requests]
 
 
 def _chunks_or_lateral(
