@@ -165,3 +165,20 @@ async def test_a_batch_reads_every_baseline_through_the_index(
         found.count("Index Scan Backward using ix_pipeline_execution_pipeline_id_start_date") == 4
     )
     assert "Seq Scan" not in found, found
+
+
+@pytest.mark.parametrize("seasonality", [Seasonality.NONE, Seasonality.HOUR_OF_DAY])
+async def test_one_statement_reads_the_baselines_of_any_number_of_runs_through_the_index(
+    postgres: tuple[AsyncConnection, int], seasonality: Seasonality
+) -> None:
+    conn, pipeline_id = postgres
+    window = baseline_window(seasonality, datetime.now(UTC), 30)
+    requests = [repo.BaselineRequest(pipeline_id + slot, 1, window) for slot in range(40)]
+    statement = repo._lateral_baselines_statement(seasonality)
+    found = await plan(conn, statement, repo._request_arrays(requests, 50))
+    # One index walk, repeated for each run's row of parameters, stopped by the cap.
+    assert "Nested Loop" in found, found
+    assert "Function Scan on request" in found, found
+    assert "Index Scan Backward using ix_pipeline_execution_pipeline_id_start_date" in found
+    assert "Seq Scan" not in found, found
+    assert "Sort" not in found, found

@@ -18,7 +18,9 @@ from watcher_server.jobs.spec import JobContext
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 25
+# Runs per transaction: enough to spread its fixed statements (claim, lock, rules, delete,
+# commit) thin; above 100 the cost per run hardly falls, and the transaction stays short.
+BATCH_SIZE = 100
 RETRY_MAX_SECONDS = 300.0
 ERROR_LENGTH = 1000
 
@@ -38,9 +40,8 @@ async def process_pending(
     one that keeps failing is retried later (with backoff) without holding up the others."""
     try:
         async with db.transaction() as conn:
-            claimed = await repo.claim_pending(conn, now, batch_size)
+            claimed = await repo.take_pending(conn, now, batch_size)
             await detect(conn, claimed, now)
-            await repo.delete_pending(conn, claimed)
         return len(claimed)
     except Exception as exc:
         logger.warning("anomaly detection batch failed, retrying one by one: %s", exc)

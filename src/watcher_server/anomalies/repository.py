@@ -1,6 +1,6 @@
 """Every SQL statement of anomaly detection: rules, baselines, results, pending detections."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.anomalies.statistics import Baseline
 from watcher_server.anomalies.windows import BaselineWindow
+from watcher_server.db import bulk
 from watcher_server.db.types import UTCDateTime
 from watcher_server.db.upsert import insert_if_absent, insert_many_if_absent
 from watcher_server.models import (
@@ -127,35 +128,64 @@ async def update_rule(conn: AsyncConnection, rule_id: int, values: dict[str, Any
     return (await conn.execute(statement)).one()
 
 
-async def active_rules(conn: AsyncConnection, pipeline_ids: Sequence[int]) -> list[Row[Any]]:
-    """The active rules of these pipelines, by id."""
-    statement = (
-        select(rules)
-        .where(rules.c.pipeline_id.in_(pipeline_ids), rules.c.active == true())
+# What detection reads of a rule (a batch reads hundreds: no timestamps to convert).
+_RULE_SETTINGS = [
+    rules.c[name]
+    for name in (
+        "id",
+        "pipeline_id",
+        "metric_field",
+        "z_threshold",
+        "lookback_days",
+        "minimum_executions",
+        "seasonality",
+    )
+]
+
+
+@lru_cache(maxsize=2)
+def _active_rules_statement(dialect: str) -> Select:
+    return (
+        select(*_RULE_SETTINGS)
+        .where(
+            bulk.is_one_of_parameter(dialect, rules.c.pipeline_id, "pipeline_ids"),
+            rules.c.active == true(),
+        )
         .order_by(rules.c.id)
     )
-    return list(await conn.execute(statement))
+
+
+async def active_rules(conn: AsyncConnection, pipeline_ids: Sequence[int]) -> list[Row[Any]]:
+    """The settings of the active rules of these pipelines (at most one chunk of
+    `bulk.key_chunks`), by id."""
+    statement = _active_rules_statement(conn.dialect.name)
+    return list(await conn.execute(statement, {"pipeline_ids": list(pipeline_ids)}))
 
 
 # --- the tested execution and its baseline ----------------------------------------------------
 
-_TESTED = (
-    select(executions, pipelines.c.name.label("pipeline_name"))
-    .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
-    .where(executions.c.id.in_(bindparam("tested_ids", expanding=True)))
-    .order_by(executions.c.id)
-    .with_for_update(of=executions)
-)
+
+@lru_cache(maxsize=2)
+def _tested_statement(dialect: str) -> Select:
+    return (
+        select(executions, pipelines.c.name.label("pipeline_name"))
+        .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
+        .where(bulk.is_one_of_parameter(dialect, executions.c.id, "tested_ids"))
+        .order_by(executions.c.id)
+        .with_for_update(of=executions)
+    )
 
 
 async def lock_tested_executions(
     conn: AsyncConnection, execution_ids: Sequence[int]
 ) -> list[Row[Any]]:
-    """The executions with their pipeline's name, locked (in id order) so that their flags
-    change one writer at a time (detection, unflag)."""
+    """The executions (at most one chunk of `bulk.key_chunks`) with their pipeline's name,
+    locked (in id order) so that their flags change one writer at a time (detection,
+    unflag)."""
     if not execution_ids:
         return []
-    return list(await conn.execute(_TESTED, {"tested_ids": list(execution_ids)}))
+    statement = _tested_statement(conn.dialect.name)
+    return list(await conn.execute(statement, {"tested_ids": list(execution_ids)}))
 
 
 async def lock_tested_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] | None:
@@ -189,7 +219,12 @@ class BaselineRequest:
     window: BaselineWindow
 
 
-def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
+def _baseline_of(
+    seasonality: Seasonality,
+    parameter: Callable[[str, Any], Any],
+    outer: Any = None,
+    suffix: str = "",
+) -> Select:
     """One run's baseline, every metric: count, mean, range and the sum of squared deviations
     from the mean (two passes: the window function computes the mean over the rows first, so
     there is no sum-of-squares cancellation, and SQLite and PostgreSQL do the same arithmetic).
@@ -197,12 +232,9 @@ def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
     The rows are the most recent successful runs of the pipeline in the window and bucket,
     walked backwards on ix_pipeline_execution_pipeline_id_start_date and capped, so the cost
     does not grow with the history. A run flagged for a metric is left out of that metric.
-    Bind parameters are suffixed with `slot`, so that slots can share one statement.
+    `parameter(name, type)` gives the run's values: bind parameters, or the columns of the
+    FROM item `outer` (a request row, under LATERAL); `suffix` ends the subqueries' names.
     """
-
-    def parameter(name: str, type_: Any) -> Any:
-        return bindparam(f"{name}_{slot}", type_=type_)
-
     conditions = [
         executions.c.pipeline_id == parameter("pipeline_id", executions.c.pipeline_id.type),
         executions.c.start_date >= parameter("since", UTCDateTime()),
@@ -213,8 +245,7 @@ def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
     if seasonality is Seasonality.HOUR_OF_DAY:
         conditions.append(executions.c.hour_recorded == parameter("hour", Integer()))
     elif seasonality is Seasonality.DAY_OF_WEEK:
-        dates = bindparam(f"dates_{slot}", expanding=True, type_=executions.c.date_recorded.type)
-        conditions.append(executions.c.date_recorded.in_(dates))
+        conditions.append(executions.c.date_recorded.in_(parameter("dates", None)))
     rows = (
         select(
             *(
@@ -225,25 +256,39 @@ def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
         .where(and_(*conditions))
         .order_by(executions.c.start_date.desc())
         .limit(parameter("cap", Integer()))
-        .subquery(f"baseline_rows_{slot}")
+        .correlate(outer)
+        .subquery(f"baseline_rows{suffix}")
     )
     with_means = select(
         *(rows.c[m.value] for m in METRICS),
         *(func.avg(rows.c[m.value]).over().label(f"mean_{m.value}") for m in METRICS),
-    ).subquery(f"baseline_{slot}")
+    ).subquery(f"baseline{suffix}")
 
     def deviation(m: AnomalyMetric) -> Any:
         value, mean = with_means.c[m.value], with_means.c[f"mean_{m.value}"]
         return func.sum((value - mean) * (value - mean))
 
     return select(
-        literal_column(str(slot)).label("slot"),
         *(func.count(with_means.c[m.value]).label(f"n_{m.value}") for m in METRICS),
         *(func.max(with_means.c[f"mean_{m.value}"]).label(f"mean_{m.value}") for m in METRICS),
         *(func.min(with_means.c[m.value]).label(f"min_{m.value}") for m in METRICS),
         *(func.max(with_means.c[m.value]).label(f"max_{m.value}") for m in METRICS),
         *(deviation(m).label(f"ss_{m.value}") for m in METRICS),
     )
+
+
+def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
+    """One run's baseline with its bind parameters suffixed by `slot`, so that slots can
+    share one statement; the slot number is the first column."""
+
+    def parameter(name: str, type_: Any) -> Any:
+        if name == "dates":
+            return bindparam(f"dates_{slot}", expanding=True, type_=executions.c.date_recorded.type)
+        return bindparam(f"{name}_{slot}", type_=type_)
+
+    baseline = _baseline_of(seasonality, parameter, suffix=f"_{slot}")
+    slot_column = literal_column(str(slot)).label("slot")
+    return baseline.with_only_columns(slot_column, *baseline.selected_columns)
 
 
 @lru_cache(maxsize=16)
@@ -253,8 +298,33 @@ def _baselines_statement(size: int, seasonality: Seasonality) -> Any:
     return slots[0] if size == 1 else union_all(*slots)
 
 
-# A batch's baselines are read in statements of these many runs: a few statement shapes,
-# each compiled once, and a few round trips per batch.
+# The columns of a request row, as arrays (`_lateral_baselines_statement`).
+_REQUEST_COLUMNS = (
+    ("slot", Integer()),
+    ("pipeline_id", executions.c.pipeline_id.type),
+    ("tested_id", executions.c.id.type),
+    ("since", UTCDateTime()),
+    ("until", UTCDateTime()),
+    ("hour", Integer()),
+)
+
+
+@lru_cache(maxsize=4)
+def _lateral_baselines_statement(seasonality: Seasonality) -> Select:
+    """The baselines of any number of runs in one statement: the runs' parameters as arrays,
+    one row each, and the baseline query under LATERAL for each (one plan however many)."""
+    request = bulk.array_rows("request", _REQUEST_COLUMNS)
+
+    def parameter(name: str, type_: Any) -> Any:
+        return bindparam("cap", type_=type_) if name == "cap" else request.c[name]
+
+    baseline = _baseline_of(seasonality, parameter, outer=request).lateral("request_baseline")
+    return select(request.c.slot, *baseline.c).select_from(request.join(baseline, true()))
+
+
+# A batch's baselines are read in statements of these many runs where LATERAL is missing (and
+# for day-of-week buckets, whose lists of dates do not fit an array of scalars): a few
+# statement shapes, each compiled once, and a few round trips per batch.
 CHUNK_SIZES = (16, 4, 1)
 
 
@@ -275,15 +345,45 @@ async def baselines(
 ) -> list[dict[AnomalyMetric, Baseline]]:
     """Size, mean, sum of squared deviations and range of each metric's baseline, for each
     request (in order)."""
-    found: dict[BaselineRequest, dict[AnomalyMetric, Baseline]] = {}
-    for chunk in _chunks(requests):
-        rows = await conn.execute(
-            _baselines_statement(len(chunk), chunk[0].window.seasonality),
-            _chunk_parameters(chunk, cap),
-        )
-        for row in rows:
-            found[chunk[row.slot]] = {m: _baseline(row._mapping, m.value) for m in METRICS}
-    return [found[request] for request in requests]
+    found: dict[int, dict[AnomalyMetric, Baseline]] = {}  # by id(request): no hashing
+    lateral = bulk.has_lateral(conn)
+    for chunk in _chunks_or_lateral(requests, lateral):
+        seasonality = chunk[0].window.seasonality
+        if lateral and seasonality is not Seasonality.DAY_OF_WEEK:
+            statement = _lateral_baselines_statement(seasonality)
+            parameters = _request_arrays(chunk, cap)
+        else:
+            statement = _baselines_statement(len(chunk), seasonality)
+            parameters = _chunk_parameters(chunk, cap)
+        for row in await conn.execute(statement, parameters):
+            found[id(chunk[row[0]])] = _baselines_of_row(row)
+    return [found[id(request)] for request in requests]
+
+
+def _chunks_or_lateral(
+    requests: Sequence[BaselineRequest], lateral: bool
+) -> list[list[BaselineRequest]]:
+    """With LATERAL, the requests of each seasonality but day-of-week in one statement."""
+    if not lateral:
+        return _chunks(requests)
+    together = [
+        [request for request in requests if request.window.seasonality is seasonality]
+        for seasonality in (Seasonality.NONE, Seasonality.HOUR_OF_DAY)
+    ]
+    day_of_week = [r for r in requests if r.window.seasonality is Seasonality.DAY_OF_WEEK]
+    return [chunk for chunk in together if chunk] + _chunks(day_of_week)
+
+
+def _request_arrays(chunk: Sequence[BaselineRequest], cap: int) -> dict[str, Any]:
+    return {
+        "slot": list(range(len(chunk))),
+        "pipeline_id": [request.pipeline_id for request in chunk],
+        "tested_id": [request.tested_id for request in chunk],
+        "since": [request.window.since for request in chunk],
+        "until": [request.window.until for request in chunk],
+        "hour": [request.window.hour for request in chunk],
+        "cap": cap,
+    }
 
 
 def _chunk_parameters(chunk: Sequence[BaselineRequest], cap: int) -> dict[str, Any]:
@@ -306,18 +406,21 @@ def _chunk_parameters(chunk: Sequence[BaselineRequest], cap: int) -> dict[str, A
     return parameters
 
 
-def _baseline(row: Any, metric: str) -> Baseline:
-    def number(key: str) -> float | None:
-        value = row[f"{key}_{metric}"]
-        return None if value is None else float(value)
-
-    return Baseline(
-        size=int(row[f"n_{metric}"] or 0),
-        mean=number("mean") or 0.0,
-        squared_deviations=number("ss") or 0.0,
-        minimum=number("min"),
-        maximum=number("max"),
-    )
+def _baselines_of_row(row: Sequence[Any]) -> dict[AnomalyMetric, Baseline]:
+    """A row of the baselines statement (the slot, then count, mean, min, max and sum of
+    squared deviations, each for every metric in METRICS order) as a Baseline per metric."""
+    size = len(METRICS)
+    found = {}
+    for index, metric in enumerate(METRICS):
+        count, mean, minimum, maximum, squares = row[1 + index :: size]
+        found[metric] = Baseline(
+            size=int(count or 0),
+            mean=0.0 if mean is None else float(mean),
+            squared_deviations=0.0 if squares is None else float(squares),
+            minimum=None if minimum is None else float(minimum),
+            maximum=None if maximum is None else float(maximum),
+        )
+    return found
 
 
 # --- findings and flags -----------------------------------------------------------------------
@@ -372,17 +475,40 @@ async def list_results(
 # --- pending detections -----------------------------------------------------------------------
 
 
-async def claim_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
-    """Up to `limit` executions due for detection, locked until the transaction ends; rows
-    another process holds are skipped (on SQLite, BEGIN IMMEDIATE already serialises)."""
-    statement = (
+def _due(limit: Any, now: Any) -> Select:
+    """Up to `limit` queued executions due at `now`, oldest first, locked until the
+    transaction ends; rows another process holds are skipped (on SQLite, BEGIN IMMEDIATE
+    already serialises)."""
+    return (
         select(pending.c.pipeline_execution_id)
         .where(pending.c.next_attempt_at <= now)
         .order_by(pending.c.next_attempt_at, pending.c.pipeline_execution_id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list((await conn.execute(statement)).scalars())
+
+
+async def claim_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` executions due for detection, locked until the transaction ends."""
+    return list((await conn.execute(_due(limit, now))).scalars())
+
+
+_TAKE_DUE = (
+    delete(pending)
+    .where(
+        pending.c.pipeline_execution_id.in_(
+            _due(bindparam("limit", type_=Integer()), bindparam("now", type_=UTCDateTime()))
+        )
+    )
+    .returning(pending.c.pipeline_execution_id)
+)
+
+
+async def take_pending(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    """Claim and dequeue up to `limit` executions due for detection, in one statement: their
+    rows come back if the transaction rolls back."""
+    taken = (await conn.execute(_TAKE_DUE, {"limit": limit, "now": now})).scalars()
+    return sorted(taken)
 
 
 async def delete_pending(conn: AsyncConnection, execution_ids: Sequence[int]) -> None:

@@ -168,7 +168,7 @@ async def detect_executions(
 
     A metric already flagged is not flagged again, and one an operator unflagged (its flag is
     false) stays unflagged: detection only ever adds flags. The reads and writes are batched:
-    one statement reads the baselines of every run (of a wave, see `_waves`), and one each
+    one statement reads the baselines of every run (of a pass, see `_settled`), and one each
     locks the runs, reads the rules, and writes the flags, findings and alerts.
     """
     runs = [
@@ -181,46 +181,72 @@ async def detect_executions(
         for rule in await repo.active_rules(conn, sorted({run.pipeline_id for run in runs})):
             rules_of[rule.pipeline_id].append(rule)
     findings: dict[int, list[Finding]] = {}
-    results: list[dict[str, Any]] = []
-    alerts = []
-    for wave in _waves(runs):
-        judged = await _judge_wave(conn, wave, rules_of)
+    todo = sorted(runs, key=_tested_order)
+    while todo:
+        judged = await _judge_runs(conn, todo, rules_of)
+        settled, todo = _settled(todo, judged)
         flags = {}
-        for run in wave:
+        for run in settled:
             findings[run.id] = judged[run.id]
             new = [finding for finding in judged[run.id] if finding.new]
             if new:
                 flags[run.id] = _flags_with(run, new)
-                results += [_result_row(run, finding, now) for finding in new]
-                alerts.append(_alert(run, new))
         await repo.set_flags(conn, flags)
+    results: list[dict[str, Any]] = []
+    alerts = []
+    for run in sorted(runs, key=_as_if_one_at_a_time(runs)):
+        new = [finding for finding in findings[run.id] if finding.new]
+        if new:
+            results += [_result_row(run, finding, now) for finding in new]
+            alerts.append(_alert(run, new))
     await repo.insert_results(conn, results)
     await enqueue_alerts(conn, alerts, now)
     return findings
 
 
-def _waves(runs: Sequence[Row[Any]]) -> list[list[Row[Any]]]:
-    """The runs in waves of at most one run per pipeline, oldest first: a wave is judged in
-    one statement and flagged before the next, so a run flagged in this batch stays out of
-    later runs' baselines, as if they had been tested one at a time."""
-    waves: list[list[Row[Any]]] = []
-    depth: dict[int, int] = defaultdict(int)
-    for run in sorted(runs, key=lambda run: (run.start_date, run.id)):
-        index = depth[run.pipeline_id]
-        depth[run.pipeline_id] += 1
-        if index == len(waves):
-            waves.append([])
-        waves[index].append(run)
-    return waves
+def _tested_order(run: Row[Any]) -> tuple[datetime, int]:
+    return run.start_date, run.id
 
 
-async def _judge_wave(
-    conn: AsyncConnection, wave: Sequence[Row[Any]], rules_of: dict[int, list[Row[Any]]]
+def _settled(
+    runs: Sequence[Row[Any]], judged: dict[int, list[Finding]]
+) -> tuple[list[Row[Any]], list[Row[Any]]]:
+    """The runs (oldest first) whose verdicts stand, and those to judge again.
+
+    A run flagged now leaves the baselines of its pipeline's later runs, as if the runs had
+    been tested one at a time; those later runs were judged with it still in, so they are
+    judged again once its flags are written. Flags are rare: one pass is the usual case.
+    """
+    settled, again = [], []
+    flagged_pipelines: set[int] = set()
+    for run in runs:
+        if run.pipeline_id in flagged_pipelines:
+            again.append(run)
+            continue
+        settled.append(run)
+        if any(finding.new for finding in judged[run.id]):
+            flagged_pipelines.add(run.pipeline_id)
+    return settled, again
+
+
+def _as_if_one_at_a_time(runs: Sequence[Row[Any]]) -> Any:
+    """The order findings and alerts are written in: each pipeline's first run, then each
+    one's second, and so on, oldest first within each round."""
+    rank: dict[int, int] = {}
+    seen: dict[int, int] = defaultdict(int)
+    for run in sorted(runs, key=_tested_order):
+        rank[run.id] = seen[run.pipeline_id]
+        seen[run.pipeline_id] += 1
+    return lambda run: (rank[run.id], *_tested_order(run))
+
+
+async def _judge_runs(
+    conn: AsyncConnection, runs: Sequence[Row[Any]], rules_of: dict[int, list[Row[Any]]]
 ) -> dict[int, list[Finding]]:
     """Every run's findings; one baseline per distinct (lookback, seasonality) among its
     rules (usually one), all read in one statement."""
     requests, groups = [], []
-    for run in wave:
+    for run in runs:
         grouped: dict[tuple[int, str], list[Row[Any]]] = defaultdict(list)
         for rule in rules_of[run.pipeline_id]:
             grouped[(rule.lookback_days, rule.seasonality)].append(rule)
@@ -229,12 +255,12 @@ async def _judge_wave(
             requests.append(repo.BaselineRequest(run.pipeline_id, run.id, window))
             groups.append((run, window, rules))
     baselines = await repo.baselines(conn, requests, MAX_BASELINE_EXECUTIONS)
-    judged: dict[int, list[Finding]] = {run.id: [] for run in wave}
+    judged: dict[int, list[Finding]] = {run.id: [] for run in runs}
     for (run, window, rules), baseline in zip(groups, baselines, strict=True):
         flags = run.anomaly_flags or {}
         for rule in rules:
-            metric = AnomalyMetric(rule.metric_field)
-            verdict = _judge(run, rule, baseline[metric])
+            metric = rule.metric_field
+            verdict = _judge(getattr(run, metric.value), rule, baseline[metric])
             new = verdict.is_anomaly and metric.value not in flags
             flagged = new or flags.get(metric.value) is True
             judged[run.id].append(Finding(rule, window, verdict, flagged, new))
@@ -243,8 +269,7 @@ async def _judge_wave(
     return judged
 
 
-def _judge(run: Row[Any], rule: Row[Any], baseline: Baseline) -> Verdict:
-    value = getattr(run, AnomalyMetric(rule.metric_field).value)
+def _judge(value: Any, rule: Row[Any], baseline: Baseline) -> Verdict:
     return judge(
         None if value is None else float(value),
         baseline,
