@@ -278,6 +278,14 @@ async def test_duration_rounds_half_up_and_throughput_needs_elapsed_time(
     assert (await get_run(client, instant))["duration_seconds"] == 0
     assert (await get_run(client, instant))["throughput"] is None
 
+    # Without metadata at the end, every database takes its statement-only path.
+    exact = await start_run(client, pipeline_id, start_date=iso(T0 + timedelta(microseconds=1)))
+    finish = T0 + timedelta(seconds=100, microseconds=600_001)
+    await end_run(client, exact, end_date=iso(finish), total_rows=1000)
+    done = await get_run(client, exact)
+    assert done["duration_seconds"] == 101
+    assert abs(done["throughput"] - 1000 / 100.6) < 1e-9
+
 
 async def test_a_run_ending_at_the_end_of_time_is_recorded(
     client: httpx.AsyncClient, unique: str

@@ -67,10 +67,14 @@ def queue_detection_insert(
     return insert(pending).from_select(
         ["pipeline_execution_id", "next_attempt_at", "attempts", "created_at"],
         select(execution_id, queued_at, literal(0), queued_at).where(
-            *conditions,
-            exists().where(rules.c.pipeline_id == pipeline_id, rules.c.active == true()),
+            *conditions, has_active_rule(pipeline_id)
         ),
     )
+
+
+def has_active_rule(pipeline_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether the pipeline has an active rule: whether its successful runs are tested."""
+    return exists().where(rules.c.pipeline_id == pipeline_id, rules.c.active == true())
 
 
 _QUEUE_DETECTION = queue_detection_insert(

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from watcher_server.db.sqlite import create_sqlite_engine
+from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE, create_sqlite_engine
 from watcher_server.db.url import parse_database_url
 
 
@@ -17,7 +17,11 @@ class Database:
         self.url = parse_database_url(url)
         self.engine: AsyncEngine = _create_engine(self.url.render_as_string(False), pool_size, echo)
         # The same pool, with each statement committing on its own.
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit = self.engine.execution_options(
+            **{STATEMENTS_COMMIT_ALONE: True}
+            if self.dialect == "sqlite"
+            else {"isolation_level": "AUTOCOMMIT"}
+        )
 
     @property
     def dialect(self) -> str:
@@ -40,15 +44,11 @@ class Database:
         """A connection on which each statement commits on its own: for a unit of work that
         is one statement (atomic by itself), or reads whose answer no later write depends on.
 
-        On PostgreSQL this saves the BEGIN and COMMIT round trips of `transaction()`, which on
-        the hot paths cost as much as the statement itself. Never use it for work that must
-        write twice or not at all. SQLite has no round trips to save and keeps its write-lock
-        discipline, so there this is `transaction()`.
+        This saves the BEGIN and COMMIT of `transaction()`: round trips on PostgreSQL, which
+        on the hot paths cost as much as the statement itself; trips to the driver's thread
+        inside the one-writer section on SQLite. Never use it for work that must write twice
+        or not at all.
         """
-        if self.dialect == "sqlite":
-            async with self.transaction() as conn:
-                yield conn
-            return
         async with self._autocommit.connect() as conn:
             yield conn
 

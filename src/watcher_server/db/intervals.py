@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal
+from sqlalchemy import Numeric, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from watcher_server.db.types import UTCDateTime
@@ -48,3 +48,36 @@ def _postgresql(element: _SecondsBefore, compiler: SQLCompiler, **kw: Any) -> st
 def _sqlite(element: _SecondsBefore, compiler: SQLCompiler, **kw: Any) -> str:
     moment, seconds = _arguments(element, compiler, **kw)
     return f"strftime('%Y-%m-%d %H:%M:%f', {moment}, '-' || ({seconds}) || ' seconds')"
+
+
+class _SecondsBetween(FunctionElement[float]):
+    type = Numeric()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+def seconds_between(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[float]:
+    """`end` minus `start`, two UTCDateTime expressions, in seconds to the microsecond."""
+    return _SecondsBetween(start, end)
+
+
+@compiles(_SecondsBetween, "postgresql")
+def _postgresql_between(element: _SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end}) - ({start}))"
+
+
+@compiles(_SecondsBetween, "sqlite")
+def _sqlite_between(element: _SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTCDateTime): whole seconds from strftime, the
+    # microseconds from the text, so that no float day count rounds them away. Each use of a
+    # clause is compiled anew: with positional parameters, a bind may not be written twice.
+    start, end = element.clauses
+
+    def whole(moment: ClauseElement) -> str:
+        return f"CAST(strftime('%s', substr({compiler.process(moment, **kw)}, 1, 19)) AS INTEGER)"
+
+    def micro(moment: ClauseElement) -> str:
+        return f"CAST(substr({compiler.process(moment, **kw)}, 21, 6) AS INTEGER)"
+
+    return f"(({whole(end)} - {whole(start)}) + ({micro(end)} - {micro(start)}) / 1e6)"

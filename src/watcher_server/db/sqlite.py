@@ -27,6 +27,11 @@ try:
 except ImportError:  # SQLAlchemy 2.0 names it await_only
     from sqlalchemy.util import await_only as await_
 
+# Execution option for Database.autocommit(): each statement is its own transaction, committed
+# (and synced) in the same trip that runs it. A single write statement takes the write lock for
+# its whole run, as BEGIN IMMEDIATE would, so it waits on busy_timeout like any transaction.
+STATEMENTS_COMMIT_ALONE = "watcher_statements_commit_alone"
+
 PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA journal_mode = WAL",
@@ -61,6 +66,8 @@ def create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(STATEMENTS_COMMIT_ALONE):
+            return  # no BEGIN: SQLite runs each statement in a transaction of its own
         # Sent with the transaction's first statement, in the same trip.
         conn.connection.dbapi_connection.begin_pending = True
 
@@ -153,18 +160,17 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self.begin_pending = False  # a transaction began and its BEGIN is not sent yet
 
+    # A transaction that sent nothing, or whose statements committed alone, ends without a
+    # trip (aiosqlite reads in_transaction without one).
     def commit(self) -> None:
-        if not self._end_pending_begin():
+        self.begin_pending = False
+        if self._connection.in_transaction:
             super().commit()
 
     def rollback(self) -> None:
-        if not self._end_pending_begin():
+        self.begin_pending = False
+        if self._connection.in_transaction:
             super().rollback()
-
-    def _end_pending_begin(self) -> bool:
-        """Whether the transaction ending sent nothing: then there is nothing to end."""
-        pending, self.begin_pending = self.begin_pending, False
-        return pending
 
     def cursor(self, server_side: bool = False) -> Any:
         if server_side:  # streamed results keep the adapter's own cursor

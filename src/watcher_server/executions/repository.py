@@ -6,24 +6,23 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Insert,
-    Numeric,
     Row,
     Select,
+    Update,
     and_,
     bindparam,
     case,
     exists,
-    extract,
     func,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from watcher_server.anomalies.repository import queue_detection_insert
+from watcher_server.anomalies.repository import has_active_rule, queue_detection_insert
+from watcher_server.db.intervals import seconds_between
 from watcher_server.db.types import UTCDateTime
 from watcher_server.db.upsert import UPSERT_DIALECTS, upsertable_insert_for
 from watcher_server.models import Pipeline, PipelineExecution
@@ -128,57 +127,70 @@ _ADVANCE_PIPELINE = (
     update(pipelines)
     .where(pipelines.c.id == _param("advanced_id", pipelines.c.id))
     .values(_advance_values(_param("new_watermark", pipelines.c.watermark)))
+    # By the parameter, not the column: RETURNING writes columns unqualified, and in the
+    # subquery `id` would be the rule's own.
+    .returning(has_active_rule(_param("advanced_id", pipelines.c.id)))
 )
 
 
-def _end_running_statement() -> Select:
-    """The whole successful-or-failed end of a running run as one statement, for databases
-    whose WITH can hold writes (PostgreSQL): finish the run, advance its pipeline when it
-    succeeded, queue anomaly detection. Selects the run's id; no row when the run does not
-    exist, has ended, starts after `end_at` or belongs to another pipeline than the one given
-    (and then nothing is written: the caller explains why on the checked path)."""
+def _finish_running(dialect: str) -> Update:
+    """UPDATE of a running run to its end, RETURNING what its pipeline's update needs. It
+    changes nothing when the run does not exist, has ended, starts after `end_at` or belongs
+    to another pipeline than the one given: the caller then explains why on the checked path.
+
+    Duration and throughput are computed from the stored start, in SQL. Metadata sent at the
+    end is merged over the start's on PostgreSQL (jsonb ||); SQLite has no shallow merge, so
+    there an end that sends metadata takes the checked path.
+    """
     run = executions.c
     end = bindparam("end_at", type_=UTCDateTime())
-    seconds = type_coerce(extract("epoch", end - run.start_date), Numeric())
+    seconds = seconds_between(run.start_date, end)
     total_rows = _param("total_rows", run.total_rows)
-    metadata = run.execution_metadata
-    added_metadata = _param("execution_metadata", metadata)
     expected_pipeline = _param("expected_pipeline_id", run.pipeline_id)
-    finished = (
+    guards = [
+        run.id == _param("execution_id", run.id),
+        run.end_date.is_(None),
+        run.start_date <= end,
+        or_(expected_pipeline.is_(None), run.pipeline_id == expected_pipeline),
+    ]
+    values: dict[str, Any] = {
+        "end_date": end,
+        "completed_successfully": _param("completed_successfully", run.completed_successfully),
+        "duration_seconds": func.round(seconds),
+        "throughput": case((and_(total_rows.is_not(None), seconds > 0), total_rows / seconds)),
+        "inserts": _param("inserts", run.inserts),
+        "updates": _param("updates", run.updates),
+        "soft_deletes": _param("soft_deletes", run.soft_deletes),
+        "total_rows": total_rows,
+        "idempotency_key": case(
+            (run.idempotency_key.startswith(AUTO_KEY_PREFIX, autoescape=True), None),
+            else_=run.idempotency_key,
+        ),
+    }
+    if dialect == "postgresql":
+        # asyncpg stores datetime.min/max as -infinity/infinity, which SQL cannot subtract:
+        # such runs take the checked path, where Python can.
+        guards += [func.isfinite(run.start_date), func.isfinite(end)]
+        metadata = run.execution_metadata
+        added = bindparam("added_metadata", type_=metadata.type)
+        values["execution_metadata"] = case(
+            (~bindparam("merge_metadata", type_=Boolean()), metadata),
+            (func.jsonb_typeof(metadata) == "object", metadata.op("||")(added)),
+            else_=added,
+        )
+    return (
         update(executions)
-        .where(
-            run.id == _param("execution_id", run.id),
-            run.end_date.is_(None),
-            run.start_date <= end,
-            or_(expected_pipeline.is_(None), run.pipeline_id == expected_pipeline),
-            # asyncpg stores datetime.min/max as -infinity/infinity, which SQL cannot
-            # subtract: such runs take the checked path, where Python can.
-            func.isfinite(run.start_date),
-            func.isfinite(end),
-        )
-        .values(
-            end_date=end,
-            completed_successfully=_param("completed_successfully", run.completed_successfully),
-            duration_seconds=func.round(seconds),
-            throughput=case((and_(total_rows.is_not(None), seconds > 0), total_rows / seconds)),
-            inserts=_param("inserts", run.inserts),
-            updates=_param("updates", run.updates),
-            soft_deletes=_param("soft_deletes", run.soft_deletes),
-            total_rows=total_rows,
-            idempotency_key=case(
-                (run.idempotency_key.startswith(AUTO_KEY_PREFIX, autoescape=True), None),
-                else_=run.idempotency_key,
-            ),
-            # Keys sent at the end are merged over those sent at the start.
-            execution_metadata=case(
-                (~bindparam("merge_metadata", type_=Boolean()), metadata),
-                (func.jsonb_typeof(metadata) == "object", metadata.op("||")(added_metadata)),
-                else_=added_metadata,
-            ),
-        )
+        .where(*guards)
+        .values(values)
         .returning(run.id, run.pipeline_id, run.next_watermark, run.completed_successfully)
-        .cte("finished")
     )
+
+
+def _end_running_statement() -> Select:
+    """The whole end of a running run as one statement, where WITH can hold writes
+    (PostgreSQL): finish the run, advance its pipeline and queue anomaly detection when it
+    succeeded. Selects the run's id; no row when the run was not changed."""
+    finished = _finish_running("postgresql").cte("finished")
     succeeded = finished.c.completed_successfully
     advanced = (
         update(pipelines)
@@ -187,12 +199,25 @@ def _end_running_statement() -> Select:
         .cte("advanced")
     )
     queued = queue_detection_insert(
-        finished.c.id, finished.c.pipeline_id, _param("queued_at", run.end_date), succeeded
+        finished.c.id, finished.c.pipeline_id, _param("queued_at", executions.c.end_date), succeeded
     ).cte("queued")
     return select(finished.c.id).add_cte(advanced, queued)
 
 
 _END_RUNNING = _end_running_statement()
+_FINISH_RUNNING = _finish_running("sqlite")
+
+
+def _end_parameters(
+    execution_id: int, expected_pipeline_id: int | None, end_date: datetime, outcome: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        **outcome,
+        "merge_metadata": outcome["added_metadata"] is not None,
+        "execution_id": execution_id,
+        "expected_pipeline_id": expected_pipeline_id,
+        "end_at": end_date,
+    }
 
 
 async def end_running_execution(
@@ -203,16 +228,24 @@ async def end_running_execution(
     outcome: dict[str, Any],
     queued_at: datetime,
 ) -> bool:
-    """End a running run in one statement (see `_end_running_statement`); whether it did."""
-    parameters = {
-        **outcome,
-        "merge_metadata": outcome["execution_metadata"] is not None,
-        "execution_id": execution_id,
-        "expected_pipeline_id": expected_pipeline_id,
-        "end_at": end_date,
-        "queued_at": queued_at,
-    }
+    """PostgreSQL: end a running run, advance its pipeline and queue detection, in one
+    statement (see `_end_running_statement`); whether it did."""
+    parameters = _end_parameters(execution_id, expected_pipeline_id, end_date, outcome)
+    parameters["queued_at"] = queued_at
     return (await conn.execute(_END_RUNNING, parameters)).first() is not None
+
+
+async def finish_running_execution(
+    conn: AsyncConnection,
+    execution_id: int,
+    expected_pipeline_id: int | None,
+    end_date: datetime,
+    outcome: dict[str, Any],
+) -> Row[Any] | None:
+    """End a running run if every rule holds (see `_finish_running`): its pipeline_id,
+    next_watermark and completed_successfully; None when nothing changed."""
+    parameters = _end_parameters(execution_id, expected_pipeline_id, end_date, outcome)
+    return (await conn.execute(_FINISH_RUNNING, parameters)).first()
 
 
 async def insert_execution(
@@ -255,15 +288,16 @@ async def advance_pipeline(
     next_watermark: str | None,
     end_date: datetime,
     dml_flags: dict[str, bool],
-) -> None:
-    """After a successful run: see `_advance_values`; `dml_flags` say which counts were > 0."""
+) -> bool:
+    """After a successful run: see `_advance_values`; `dml_flags` say which counts were > 0.
+    Whether the pipeline has an active anomaly rule (read in the same statement)."""
     parameters = {
         "advanced_id": pipeline_id,
         "new_watermark": next_watermark,
         "end_at": end_date,
         **dml_flags,
     }
-    await conn.execute(_ADVANCE_PIPELINE, parameters)
+    return bool((await conn.execute(_ADVANCE_PIPELINE, parameters)).scalar())
 
 
 async def get_execution_tree(conn: AsyncConnection, execution_id: int) -> list[Row[Any]]:

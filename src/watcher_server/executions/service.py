@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.anomalies import repository as anomalies
 from watcher_server.db import Database
@@ -72,17 +73,24 @@ async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None
     a watermark never advances twice.
     """
     end = data.end_date or now
+    # The usual case (a running run, ended by its pipeline) needs no read: a guarded update
+    # writes it all or, when any rule is not met, nothing; the checked path then says why.
+    outcome = {
+        "added_metadata": data.execution_metadata,
+        "completed_successfully": data.completed_successfully is not False,
+        **{count: getattr(data, count) for count in _COUNTS},
+        **_dml_flags(data),
+    }
     if db.writes_in_one_statement:
-        # The usual case (a running run, ended by its pipeline) needs no read: one statement
-        # writes it all or, when any rule is not met, nothing; the checked path then says why.
-        outcome = {
-            "execution_metadata": data.execution_metadata,
-            "completed_successfully": data.completed_successfully is not False,
-            **{count: getattr(data, count) for count in _COUNTS},
-            **_dml_flags(data),
-        }
         async with db.autocommit() as conn:
             if await repo.end_running_execution(conn, data.id, data.pipeline_id, end, outcome, now):
+                return
+    elif data.execution_metadata is None:  # SQLite cannot merge metadata in SQL
+        async with db.transaction() as conn:
+            run = await repo.finish_running_execution(conn, data.id, data.pipeline_id, end, outcome)
+            if run is not None:
+                if run.completed_successfully:
+                    await _after_success(conn, run, data, end, now)
                 return
     await _end_checked(db, data, end, now)
 
@@ -110,11 +118,17 @@ async def _end_checked(db: Database, data: ExecutionEnd, end: datetime, now: dat
         succeeded = data.completed_successfully is not False
         await repo.finish_execution(conn, run.id, _outcome(run, data, end, succeeded))
         if succeeded:
-            await repo.advance_pipeline(
-                conn, run.pipeline_id, run.next_watermark, end, _dml_flags(data)
-            )
-            # Detection runs later, in the job, but is asked for in this commit: never lost.
-            await anomalies.queue_detection(conn, run.id, run.pipeline_id, now)
+            await _after_success(conn, run, data, end, now)
+
+
+async def _after_success(
+    conn: AsyncConnection, run: Row[Any], data: ExecutionEnd, end: datetime, now: datetime
+) -> None:
+    """In a successful run's end transaction: advance its pipeline and ask for anomaly
+    detection (which runs later, in the job, but is asked for in this commit: never lost)."""
+    flags = _dml_flags(data)
+    if await repo.advance_pipeline(conn, run.pipeline_id, run.next_watermark, end, flags):
+        await anomalies.queue_detection(conn, run.id, run.pipeline_id, now)
 
 
 def _dml_flags(data: ExecutionEnd) -> dict[str, bool]:
