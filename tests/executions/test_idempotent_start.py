@@ -75,12 +75,13 @@ async def test_an_explicit_key_identifies_the_run_even_after_it_ended(
     client: httpx.AsyncClient, unique: str
 ) -> None:
     pipeline_id = await create_pipeline(client, f"keyed {unique}")
-    headers = {"Idempotency-Key": f"run-{unique}"}
+    # A key that only looks like Watcher's own automatic ones (they start with "auto:").
+    headers = {"Idempotency-Key": f"AUTO:run-{unique}"}
     first = await client.post(START, json={"pipeline_id": pipeline_id}, headers=headers)
     await end_run(client, first.json()["id"])
     again = await client.post(START, json={"pipeline_id": pipeline_id}, headers=headers)
     by_body = await client.post(
-        START, json={"pipeline_id": pipeline_id, "idempotency_key": f"run-{unique}"}
+        START, json={"pipeline_id": pipeline_id, "idempotency_key": f"AUTO:run-{unique}"}
     )
     assert again.json() == by_body.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"

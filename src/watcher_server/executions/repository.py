@@ -162,8 +162,9 @@ def _finish_running(dialect: str) -> Update:
         "updates": _param("updates", run.updates),
         "soft_deletes": _param("soft_deletes", run.soft_deletes),
         "total_rows": total_rows,
+        # (substr, not LIKE: SQLite's LIKE ignores case, and "Auto:" may be a caller's key)
         "idempotency_key": case(
-            (run.idempotency_key.startswith(AUTO_KEY_PREFIX, autoescape=True), None),
+            (func.substr(run.idempotency_key, 1, len(AUTO_KEY_PREFIX)) == AUTO_KEY_PREFIX, None),
             else_=run.idempotency_key,
         ),
     }
