@@ -15,7 +15,7 @@ class _OnePage:
     def __init__(self, rows: list[int]) -> None:
         self.rows = rows
 
-    async def stream(self, statement: Any) -> "_OnePage":
+    async def stream(self, statement: Any, parameters: Any) -> "_OnePage":
         return self
 
     async def partitions(self, size: int) -> Any:
@@ -33,7 +33,7 @@ async def test_other_requests_run_between_batches_of_one_page_of_candidates() ->
 
     other = asyncio.create_task(another_request())
     await asyncio.sleep(0)
-    seen = [(row, turns) async for row in repository._stream(_OnePage(list(range(100))), None)]
+    seen = [(row, turns) async for row in repository._stream(_OnePage(list(range(100))), None, {})]
     other.cancel()
 
     assert [row for row, _ in seen] == list(range(100))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Numeric, literal
+from sqlalchemy import Numeric
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
@@ -22,14 +22,17 @@ class _SecondsBefore(FunctionElement[datetime]):
     name = "seconds_before"
 
 
-def seconds_before(moment: datetime, seconds: ColumnElement[Any]) -> ColumnElement[datetime]:
-    """`moment` minus `seconds` (an SQL expression), comparable with UTCDateTime columns.
+def seconds_before(
+    moment: ColumnElement[datetime], seconds: ColumnElement[Any]
+) -> ColumnElement[datetime]:
+    """`moment` (a UTCDateTime expression, e.g. a bind parameter) minus `seconds` (an SQL
+    expression), comparable with UTCDateTime columns.
 
     `seconds` is capped at MAX_SECONDS. On SQLite the result has millisecond precision (as
     text, it sorts with the stored values to within a millisecond); use it for filters with a
     little slack, and decide exact cases in Python.
     """
-    return _SecondsBefore(literal(moment, UTCDateTime()), seconds)
+    return _SecondsBefore(moment, seconds)
 
 
 def _arguments(element: _SecondsBefore, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:

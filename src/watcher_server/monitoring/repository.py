@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -31,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.db.bulk import is_one_of, key_chunks
 from watcher_server.db.intervals import seconds_before
+from watcher_server.db.types import UTCDateTime
 from watcher_server.db.upsert import insert_many_if_absent
 from watcher_server.models import (
     FreshnessPipelineLog,
@@ -107,23 +109,31 @@ def _shortest_seconds(
     return cast(number, BigInteger) * shortest
 
 
-def _latest_start_that_can_be_late(check: Check, now: datetime) -> ColumnElement[datetime]:
-    """A threshold counted from a later time cannot have passed by `now`.
+# The time a check runs at, and the start of the timeliness lookback window: bind parameters,
+# so that each check's statements are built and compiled once.
+_NOW = bindparam("now", type_=UTCDateTime())
+_SINCE = bindparam("since", type_=UTCDateTime())
+
+
+def _latest_start_that_can_be_late(check: Check) -> ColumnElement[datetime]:
+    """A threshold counted from a later time cannot have passed by now.
 
     Used to leave out, in SQL, what is certainly on time; the exact calendar check is done in
     Python on the rest. One second of slack covers SQLite's millisecond rounding.
     """
-    return seconds_before(now, _shortest_threshold_seconds(check) - 1)
+    return seconds_before(_NOW, _shortest_threshold_seconds(check) - 1)
 
 
 def _with_types(statement: Select[Any]) -> Select[Any]:
     return statement.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
 
 
-async def _stream(conn: AsyncConnection, statement: Select[Any]) -> AsyncIterator[Row[Any]]:
+async def _stream(
+    conn: AsyncConnection, statement: Select[Any], parameters: dict[str, Any]
+) -> AsyncIterator[Row[Any]]:
     """The rows of `statement`, letting the event loop serve other requests every
     ROWS_PER_TURN rows: judging a whole page in one go would stall the API calls that share it."""
-    result = await conn.stream(statement)
+    result = await conn.stream(statement, parameters)
     async for page in result.partitions(PAGE):
         for start in range(0, len(page), ROWS_PER_TURN):
             for row in page[start : start + ROWS_PER_TURN]:
@@ -155,23 +165,31 @@ def _execution_candidates() -> Select[Any]:
 def stream_running_executions(conn: AsyncConnection, now: datetime) -> AsyncIterator[Row[Any]]:
     """Runs still going of checked pipelines, however long ago they started, that may be
     past their deadline."""
-    statement = _execution_candidates().where(
+    return _stream(conn, _running_candidates(), {"now": now})
+
+
+@cache
+def _running_candidates() -> Select[Any]:
+    return _execution_candidates().where(
         executions.c.end_date.is_(None),
-        executions.c.start_date <= _latest_start_that_can_be_late("timeliness", now),
+        executions.c.start_date <= _latest_start_that_can_be_late("timeliness"),
     )
-    return _stream(conn, statement)
 
 
 def stream_late_finishes(conn: AsyncConnection, since: datetime) -> AsyncIterator[Row[Any]]:
     """Successful runs that ended at or after `since` and may have taken longer than allowed
     (their duration is at least the shortest their threshold can be)."""
-    statement = _execution_candidates().where(
-        executions.c.end_date >= since,
+    return _stream(conn, _late_finish_candidates(), {"since": since})
+
+
+@cache
+def _late_finish_candidates() -> Select[Any]:
+    return _execution_candidates().where(
+        executions.c.end_date >= _SINCE,
         executions.c.completed_successfully.is_(True),
         executions.c.duration_seconds >= _shortest_threshold_in_use("timeliness"),
         executions.c.duration_seconds >= _shortest_threshold_seconds("timeliness"),
     )
-    return _stream(conn, statement)
 
 
 @cache
@@ -225,10 +243,12 @@ async def insert_timeliness_logs(
 def stream_freshness_candidates(conn: AsyncConnection, now: datetime) -> AsyncIterator[Row[Any]]:
     """Checked pipelines that may be stale, and those with an open stale episode, with their
     DML times and that episode."""
-    statement = _freshness_candidates().where(
-        or_(_may_be_stale(now), freshness_logs.c.id.is_not(None))
-    )
-    return _stream(conn, statement)
+    return _stream(conn, _freshness_statement(), {"now": now})
+
+
+@cache
+def _freshness_statement() -> Select[Any]:
+    return _freshness_candidates().where(or_(_may_be_stale(), freshness_logs.c.id.is_not(None)))
 
 
 @cache
@@ -255,9 +275,9 @@ def _freshness_candidates() -> Select[Any]:
     return statement.order_by(pipelines.c.id, freshness_logs.c.id.desc())
 
 
-def _may_be_stale(now: datetime) -> ColumnElement[bool]:
+def _may_be_stale() -> ColumnElement[bool]:
     """No load (or, never loaded, no creation) later than the latest time that can be stale."""
-    latest = _latest_start_that_can_be_late("freshness", now)
+    latest = _latest_start_that_can_be_late("freshness")
     loads = (
         pipelines.c.last_target_insert,
         pipelines.c.last_target_update,
