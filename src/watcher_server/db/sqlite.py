@@ -3,8 +3,10 @@
 aiosqlite runs every sqlite3 call in a thread of its own and hands the result back through the
 event loop. SQLAlchemy's adapter makes four such trips per statement (open a cursor, execute,
 fetch, close), and SQLite has a single writer: every trip lengthens the section all requests
-queue for. The cursor here does the four in the thread in one go, and sends a transaction's
-BEGIN with its first statement: a start is two trips (BEGIN + INSERT, COMMIT) instead of six.
+queue for. The cursor here does the four in the thread in one go, sends a transaction's
+BEGIN with its first statement, and lets a one-statement unit (Database.autocommit) commit in
+the trip that runs it: a start is one trip instead of six, a successful end three instead of
+fifteen.
 """
 
 import sqlite3
