@@ -175,7 +175,10 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
             super().rollback()
 
     def cursor(self, server_side: bool = False) -> Any:
-        if server_side:  # streamed results keep the adapter's own cursor
+        if server_side:  # streamed results keep the adapter's own cursor, inside the BEGIN
+            if self.begin_pending:
+                self.begin_pending = False
+                _OneTripCursor(self).execute("BEGIN IMMEDIATE")
             return super().cursor(server_side=True)
         return _OneTripCursor(self)
 
