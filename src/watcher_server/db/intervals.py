@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Numeric
+from sqlalchemy import Boolean, Numeric
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
@@ -84,3 +84,26 @@ def _sqlite_between(element: _SecondsBetween, compiler: SQLCompiler, **kw: Any) 
         return f"CAST(substr({compiler.process(moment, **kw)}, 21, 6) AS INTEGER)"
 
     return f"(({whole(end)} - {whole(start)}) + ({micro(end)} - {micro(start)}) / 1e6)"
+
+
+class _Finite(FunctionElement[bool]):
+    type = Boolean()
+    inherit_cache = True
+    name = "finite"
+
+
+def finite(moment: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether a UTCDateTime expression is an ordinary time. asyncpg stores datetime.min and
+    datetime.max as -infinity and infinity, which PostgreSQL cannot subtract; SQLite stores
+    them as text like any other time."""
+    return _Finite(moment)
+
+
+@compiles(_Finite, "postgresql")
+def _postgresql_finite(element: _Finite, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"isfinite({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Finite, "sqlite")
+def _sqlite_finite(element: _Finite, compiler: SQLCompiler, **kw: Any) -> str:
+    return "1"

@@ -6,6 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -40,3 +44,27 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+class _MergedDocument(FunctionElement[Any]):
+    inherit_cache = True
+    name = "merged_document"
+
+    def __init__(self, document: ColumnElement[Any], added: ColumnElement[Any]) -> None:
+        super().__init__(document, added)
+        self.type = document.type
+
+
+def merged_document(document: ColumnElement[Any], added: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`document` with the keys of `added` set over its own (a shallow merge; `document` may
+    be NULL or not an object). PostgreSQL only: SQLite's json_patch merges recursively and
+    drops keys set to null, which is not the same."""
+    return _MergedDocument(document, added)
+
+
+@compiles(_MergedDocument, "postgresql")
+def _postgresql_merged(element: _MergedDocument, compiler: SQLCompiler, **kw: Any) -> str:
+    document, added = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"CASE WHEN jsonb_typeof({document}) = 'object' THEN {document} || {added} ELSE {added} END"
+    )

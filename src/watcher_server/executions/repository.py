@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from watcher_server.anomalies.repository import has_active_rule, queue_detection_insert
-from watcher_server.db.intervals import seconds_between
-from watcher_server.db.types import UTCDateTime
+from watcher_server.db.intervals import finite, seconds_between
+from watcher_server.db.types import UTCDateTime, merged_document
 from watcher_server.db.upsert import UPSERT_DIALECTS, upsertable_insert_for
 from watcher_server.models import Pipeline, PipelineExecution
 
@@ -133,14 +133,16 @@ _ADVANCE_PIPELINE = (
 )
 
 
-def _finish_running(dialect: str) -> Update:
+def _finish_running(merge_metadata: bool) -> Update:
     """UPDATE of a running run to its end, RETURNING what its pipeline's update needs. It
     changes nothing when the run does not exist, has ended, starts after `end_at` or belongs
     to another pipeline than the one given: the caller then explains why on the checked path.
 
-    Duration and throughput are computed from the stored start, in SQL. Metadata sent at the
-    end is merged over the start's on PostgreSQL (jsonb ||); SQLite has no shallow merge, so
-    there an end that sends metadata takes the checked path.
+    Duration and throughput are computed from the stored start, in SQL; runs at the edges of
+    time take the checked path, where Python can subtract them. With `merge_metadata`,
+    metadata sent at the end is merged over the start's (PostgreSQL only, see
+    db.types.merged_document); without, the statement leaves metadata alone and an end that
+    sends some must take the checked path.
     """
     run = executions.c
     end = bindparam("end_at", type_=UTCDateTime())
@@ -152,6 +154,8 @@ def _finish_running(dialect: str) -> Update:
         run.end_date.is_(None),
         run.start_date <= end,
         or_(expected_pipeline.is_(None), run.pipeline_id == expected_pipeline),
+        finite(run.start_date),
+        finite(end),
     ]
     values: dict[str, Any] = {
         "end_date": end,
@@ -168,16 +172,12 @@ def _finish_running(dialect: str) -> Update:
             else_=run.idempotency_key,
         ),
     }
-    if dialect == "postgresql":
-        # asyncpg stores datetime.min/max as -infinity/infinity, which SQL cannot subtract:
-        # such runs take the checked path, where Python can.
-        guards += [func.isfinite(run.start_date), func.isfinite(end)]
+    if merge_metadata:
         metadata = run.execution_metadata
         added = bindparam("added_metadata", type_=metadata.type)
         values["execution_metadata"] = case(
-            (~bindparam("merge_metadata", type_=Boolean()), metadata),
-            (func.jsonb_typeof(metadata) == "object", metadata.op("||")(added)),
-            else_=added,
+            (bindparam("merge_metadata", type_=Boolean()), merged_document(metadata, added)),
+            else_=metadata,
         )
     return (
         update(executions)
@@ -191,7 +191,7 @@ def _end_running_statement() -> Select:
     """The whole end of a running run as one statement, where WITH can hold writes
     (PostgreSQL): finish the run, advance its pipeline and queue anomaly detection when it
     succeeded. Selects the run's id; no row when the run was not changed."""
-    finished = _finish_running("postgresql").cte("finished")
+    finished = _finish_running(merge_metadata=True).cte("finished")
     succeeded = finished.c.completed_successfully
     advanced = (
         update(pipelines)
@@ -206,7 +206,7 @@ def _end_running_statement() -> Select:
 
 
 _END_RUNNING = _end_running_statement()
-_FINISH_RUNNING = _finish_running("sqlite")
+_FINISH_RUNNING = _finish_running(merge_metadata=False)
 
 
 def _end_parameters(
