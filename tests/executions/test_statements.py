@@ -51,7 +51,7 @@ def statements(database: Any) -> Iterator[list[str]]:
             event.remove(engine, name, listener)
 
 
-async def test_start_and_end_of_a_run_cost_one_statement_each_on_postgresql(
+async def test_start_and_end_of_a_run_cost_the_fewest_statements(
     counted: tuple[httpx.AsyncClient, Any], unique: str
 ) -> None:
     client, database = counted
