@@ -129,13 +129,19 @@ async def _load_postgres(url: str, dataset: Dataset, now: datetime) -> None:
 async def _postgres_add_running(url: str, pipelines: range, count: int, now: datetime) -> int:
     connection = await asyncpg.connect(url)
     try:
-        first = await connection.fetchval("SELECT coalesce(max(id), 0) + 1 FROM pipeline_execution")
-        await connection.copy_records_to_table(
-            "pipeline_execution",
-            records=running_rows(pipelines, count, first, now),
-            columns=EXECUTION_COLUMNS,
-        )
-        await _postgres_reset_sequence(connection, "pipeline_execution")
+        async with connection.transaction():
+            # A server may still be finishing the previous cell's starts: the lock waits for
+            # them and holds new ones off, so the ids chosen here are free until committed.
+            await connection.execute("LOCK TABLE pipeline_execution IN SHARE ROW EXCLUSIVE MODE")
+            first = await connection.fetchval(
+                "SELECT coalesce(max(id), 0) + 1 FROM pipeline_execution"
+            )
+            await connection.copy_records_to_table(
+                "pipeline_execution",
+                records=running_rows(pipelines, count, first, now),
+                columns=EXECUTION_COLUMNS,
+            )
+            await _postgres_reset_sequence(connection, "pipeline_execution")
         await connection.execute("ANALYZE pipeline_execution")
         return first
     finally:
