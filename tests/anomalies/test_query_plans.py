@@ -10,28 +10,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import ClauseElement, Executable, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.ext.compiler import compiles
 
+from tests.plans import plan
 from watcher_server.anomalies import repository as repo
 from watcher_server.anomalies.windows import baseline_window
 from watcher_server.db import Database
 from watcher_server.models import Seasonality
 from watcher_server.settings import Settings
-
-
-class Explain(Executable, ClauseElement):
-    inherit_cache = False
-
-    def __init__(self, statement: Any) -> None:
-        self.statement = statement
-
-
-@compiles(Explain, "postgresql")
-def _explain(element: Explain, compiler: Any, **options: Any) -> str:
-    return "EXPLAIN " + compiler.process(element.statement, **options)
-
 
 # A month of history over 50 pipelines, as a production table holds: the pipeline, not the
 # time range, is what narrows the scan. Written and analysed in a transaction rolled back at
@@ -73,10 +60,6 @@ async def postgres(settings: Settings, unique: str) -> AsyncIterator[tuple[Async
                 await transaction.rollback()
     finally:
         await database.dispose()
-
-
-async def plan(conn: AsyncConnection, statement: Any, parameters: dict[str, Any]) -> str:
-    return "\n".join((await conn.execute(Explain(statement), parameters)).scalars())
 
 
 @pytest.mark.parametrize("seasonality", list(Seasonality))
