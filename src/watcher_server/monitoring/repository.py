@@ -6,7 +6,6 @@ statements that do not depend on the time are built once (@cache): building them
 call cost the server more CPU than reading the rows.
 """
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from functools import cache
@@ -32,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.db.bulk import is_one_of, key_chunks
 from watcher_server.db.intervals import seconds_before
+from watcher_server.db.pacing import Pacer
 from watcher_server.db.types import UTCDateTime
 from watcher_server.db.upsert import insert_many_if_absent
 from watcher_server.models import (
@@ -53,6 +53,9 @@ freshness_logs = FreshnessPipelineLog.__table__
 Check = Literal["timeliness", "freshness"]
 PAGE = 1000
 ROWS_PER_TURN = 25
+# After each turn (the query's own run counts in the first), a check rests this many times as
+# long as the turn took.
+REST_PER_TURN = 4.0
 
 
 def _own_pair_complete(check: Check) -> ColumnElement[bool]:
@@ -131,14 +134,15 @@ def _with_types(statement: Select[Any]) -> Select[Any]:
 async def _stream(
     conn: AsyncConnection, statement: Select[Any], parameters: dict[str, Any]
 ) -> AsyncIterator[Row[Any]]:
-    """The rows of `statement`, letting the event loop serve other requests every
-    ROWS_PER_TURN rows: judging a whole page in one go would stall the API calls that share it."""
+    """The rows of `statement`, resting every ROWS_PER_TURN rows (see db.pacing): judging a
+    whole page in one go would stall the API calls that share the server."""
+    pacer = Pacer(conn, REST_PER_TURN)
     result = await conn.stream(statement, parameters)
     async for page in result.partitions(PAGE):
         for start in range(0, len(page), ROWS_PER_TURN):
             for row in page[start : start + ROWS_PER_TURN]:
                 yield row
-            await asyncio.sleep(0)
+            await pacer.step_done()
 
 
 @cache
