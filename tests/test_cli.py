@@ -46,6 +46,18 @@ def test_db_commands(url: str) -> None:
     assert "current: none" in run("db", "current", url=url).stdout
 
 
+def test_an_unknown_revision_is_a_clear_error(url: str) -> None:
+    assert run("db", "upgrade", url=url).returncode == 0
+    for command in ("upgrade", "downgrade"):
+        result = run("db", command, "no_such_revision", url=url)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines()[-1] == (
+            "error: Can't locate revision identified by 'no_such_revision'"
+        )
+    assert "current: none" not in run("db", "current", url=url).stdout
+
+
 def test_bad_setting_fails_with_one_line(url: str) -> None:
     result = run("db", "current", url=url, LOG_LEVEL="loud")
     assert result.returncode == 2

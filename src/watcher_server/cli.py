@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -87,12 +88,23 @@ def _require_migrated(settings: Settings) -> None:
         raise typer.Exit(1)
 
 
+def _migrate(step: Callable[[str, str], None], revision: str) -> None:
+    """Run an upgrade or downgrade; an unknown or unreachable revision is one line, exit 2."""
+    from alembic.util import CommandError
+
+    try:
+        step(_settings().database_url, revision)
+    except CommandError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @db_app.command()
 def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the database up to `revision` (default: the latest)."""
     from watcher_server.db import migrate
 
-    migrate.upgrade(_settings().database_url, revision)
+    _migrate(migrate.upgrade, revision)
     typer.echo(f"database at revision {migrate.current_revision(_settings().database_url)}")
 
 
@@ -101,7 +113,7 @@ def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g
     """Migrate the database down to `revision` (`base` removes every Watcher table)."""
     from watcher_server.db import migrate
 
-    migrate.downgrade(_settings().database_url, revision)
+    _migrate(migrate.downgrade, revision)
     typer.echo(
         f"database at revision {migrate.current_revision(_settings().database_url) or 'base'}"
     )
