@@ -15,6 +15,10 @@ Two figures, on PostgreSQL:
   also counted until its last run was tested: the rate the server sustains with detection
   keeping up. Then the lag below saturation (c=2): what is left queued when load stops.
 
+The history's runs are shaped like the ones the load makes (bench.harness.data, runs=
+"lifecycle"), so that a tested run is usually normal, as in production; the report says how
+many were flagged.
+
 Run alone with `python -m bench.anomalies [--anomaly-executions N]`.
 """
 
@@ -66,7 +70,10 @@ def add_arguments(parser: Any) -> None:
 
 def run(ctx: Context) -> None:
     executions = 5_000 if ctx.options.smoke else ctx.options.extra.anomaly_executions
-    dataset = Dataset(ctx.options.pipelines, executions)
+    # A history like the runs the load makes: against one of 1 s to 1 h runs, every run of
+    # the load (a few milliseconds) would be an anomaly of throughput, and the scenario would
+    # measure an alert per run rather than detection.
+    dataset = Dataset(ctx.options.pipelines, executions, runs="lifecycle")
     with ctx.postgres("anomalies") as url:
         data.load(url, dataset)
         asyncio.run(_add_rules(url))
@@ -271,6 +278,7 @@ def _lifecycle(ctx: Context, watcher: Server, url: str, dataset: Dataset) -> Non
     workload = workloads.lifecycle(dataset.pipeline_ids)
     drains: list[tuple[int, float]] = []
     on: list[Measurement] = []
+    flagged: list[tuple[int, int]] = []  # (runs flagged, runs ended) per "on" cell
 
     def off_cell() -> Cell:
         def measure() -> Measurement:
@@ -282,8 +290,10 @@ def _lifecycle(ctx: Context, watcher: Server, url: str, dataset: Dataset) -> Non
     def on_cell() -> Cell:
         def measure() -> Measurement:
             asyncio.run(_set_rules_active(url, True))
+            before = asyncio.run(_flagged_runs(url))
             on.append(ctx.load(watcher, workload))
             drains.append(asyncio.run(_drain(url)))
+            flagged.append((asyncio.run(_flagged_runs(url)) - before, on[-1].lifecycles or 0))
             return on[-1]
 
         return Cell(ON, measure, lambda: _warm(ctx, watcher, workload, url, True))
@@ -306,6 +316,10 @@ def _lifecycle(ctx: Context, watcher: Server, url: str, dataset: Dataset) -> Non
         "runs still queued when each 'on' cell ended (the job lags under saturating load), "
         "and the seconds the job then took to test them: "
         + "; ".join(f"{left} in {seconds:.1f} s" for left, seconds in drains)
+    )
+    comparison.notes.append(
+        "runs of each 'on' cell flagged as anomalies (each writes a finding and an alert): "
+        + "; ".join(f"{runs} of {ended:,}" for runs, ended in flagged)
     )
     ctx.record(_lag_at_moderate_load(ctx, watcher, url, dataset))
     asyncio.run(_set_rules_active(url, False))
@@ -338,6 +352,16 @@ def _lag_at_moderate_load(ctx: Context, watcher: Server, url: str, dataset: Data
         },
         target="informative: findings within about a second of the end call",
     )
+
+
+async def _flagged_runs(url: str) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval(
+            "SELECT count(DISTINCT pipeline_execution_id) FROM anomaly_detection_result"
+        )
+    finally:
+        await connection.close()
 
 
 async def _drain(url: str) -> tuple[int, float]:

@@ -38,6 +38,10 @@ class Dataset:
     pipelines: int
     executions: int
     seed: int = 8
+    # The runs of the history: "batch" (1 s to 1 h, up to 100,000 rows), or "lifecycle": like
+    # the runs the lifecycle workload makes (a few milliseconds, up to 1,000 rows), so that
+    # those look normal against it, as a pipeline's runs do against its own history.
+    runs: str = "batch"
 
     @property
     def pipeline_ids(self) -> range:
@@ -58,17 +62,23 @@ def pipeline_rows(count: int, now: datetime) -> Iterator[tuple[Any, ...]]:
 
 
 def history_rows(dataset: Dataset, now: datetime, first_id: int = 1) -> Iterator[tuple[Any, ...]]:
-    """Ended executions: 95 % successful, durations of 1 s to 1 h, counts up to 100,000."""
+    """Ended executions, 95 % successful, shaped by `dataset.runs`."""
     rng = random.Random(dataset.seed)
     for offset in range(dataset.executions):
         start = now - timedelta(seconds=rng.uniform(3600, HISTORY_DAYS * 86400))
-        duration = rng.randint(1, 3600)
-        inserts, updates = rng.randint(0, 100_000), rng.randint(0, 10_000)
+        if dataset.runs == "lifecycle":
+            # As workload.lua ends them: updates = inserts % 7, ended by the next request.
+            seconds = rng.uniform(0.002, 0.05)
+            inserts = rng.randint(0, 1000)
+            updates = inserts % 7
+        else:
+            seconds = rng.randint(1, 3600)
+            inserts, updates = rng.randint(0, 100_000), rng.randint(0, 10_000)
         yield (
             first_id + offset, offset % dataset.pipelines + 1, start,
-            start + timedelta(seconds=duration), start.date(), start.hour, duration,
+            start + timedelta(seconds=seconds), start.date(), start.hour, round(seconds),
             rng.random() < 0.95, inserts, updates, 0, inserts + updates,
-            (inserts + updates) / duration, str(offset), str(offset + 1),
+            (inserts + updates) / seconds, str(offset), str(offset + 1),
         )  # fmt: skip
 
 
