@@ -21,20 +21,6 @@ from watcher_server.models.base import Base
 from watcher_server.models.pipelines import WATERMARK_LENGTH
 
 IDEMPOTENCY_KEY_LENGTH = 255
-# What an anomaly baseline reads of each run besides the pipeline and start (see migration 0007).
-BASELINE_COLUMNS = (
-    "id",
-    "completed_successfully",
-    "hour_recorded",
-    "date_recorded",
-    "anomaly_flags",
-    "duration_seconds",
-    "inserts",
-    "updates",
-    "soft_deletes",
-    "total_rows",
-    "throughput",
-)
 
 
 class PipelineExecution(Base):
@@ -42,14 +28,8 @@ class PipelineExecution(Base):
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="parent_not_self"),
-        # Newest-first listing per pipeline, and the anomaly baseline scan. On PostgreSQL the
-        # index also carries what a baseline reads, so that scan never visits the table.
-        Index(
-            "ix_pipeline_execution_pipeline_id_start_date",
-            "pipeline_id",
-            "start_date",
-            postgresql_include=BASELINE_COLUMNS,
-        ),
+        # Newest-first listing per pipeline, and the anomaly baseline scan.
+        Index("ix_pipeline_execution_pipeline_id_start_date", "pipeline_id", "start_date"),
         # Sweeps over runs that started or ended in a window (timeliness, cleanup).
         Index("ix_pipeline_execution_start_date", "start_date"),
         Index("ix_pipeline_execution_parent_id", "parent_id"),
