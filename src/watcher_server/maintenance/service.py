@@ -30,13 +30,15 @@ from watcher_server.settings import Settings
 logger = logging.getLogger(__name__)
 
 # After each batch the cleanup rests this many times as long as the batch took, so that it uses
-# at most about a third of the time of one connection and of the CPU it needs: pipelines
-# writing meanwhile keep most of the machine (with 1.0, lifecycles ran at 0.77x during it).
-REST_PER_BATCH = 2.0
+# at most about a quarter of the time of one connection and of the CPU it needs: pipelines
+# writing meanwhile keep most of the machine (lifecycles ran at 0.77x during it with 1.0, and
+# at 0.79x on a slower machine with 2.0).
+REST_PER_BATCH = 3.0
 
 # Each batch aims at this long: the rows it locks and the connection it holds are back before
 # a pipeline's start or end would notice, and its fixed costs are still small beside its work.
-TARGET_BATCH_SECONDS = 0.12
+# Under load a batch can take 2-3x its aim (120 ms gave batches of up to 315 ms).
+TARGET_BATCH_SECONDS = 0.08
 # Batches start at this size (or the size asked for, when smaller) and never shrink below it:
 # smaller batches would spend more on their fixed costs than on deleting.
 SMALLEST_BATCH_SIZE = 1_000
