@@ -13,10 +13,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tests.plans import plan
+from tests.plans import plan, rolled_back_connection
 from watcher_server.anomalies import repository as repo
 from watcher_server.anomalies.windows import baseline_window
-from watcher_server.db import Database
 from watcher_server.models import Seasonality
 from watcher_server.settings import Settings
 
@@ -44,22 +43,12 @@ RETURNING pipeline_id
 async def postgres(settings: Settings, unique: str) -> AsyncIterator[tuple[AsyncConnection, int]]:
     """A connection on PostgreSQL with a history, sequential scans priced out, and the id of
     one of the history's pipelines."""
-    if not settings.database_url.startswith("postgresql"):
-        pytest.skip("query plans are checked on PostgreSQL")
-    database = Database(settings.database_url, pool_size=1)
-    try:
-        async with database.engine.connect() as conn:
-            transaction = await conn.begin()
-            try:
-                inserted = await conn.execute(text(HISTORY), {"prefix": f"plans {unique} "})
-                pipeline_id = inserted.scalars().first()
-                await conn.execute(text("ANALYZE pipeline_execution"))
-                await conn.execute(text("SET LOCAL enable_seqscan = off"))
-                yield conn, pipeline_id
-            finally:
-                await transaction.rollback()
-    finally:
-        await database.dispose()
+    async with rolled_back_connection(settings.database_url) as conn:
+        inserted = await conn.execute(text(HISTORY), {"prefix": f"plans {unique} "})
+        pipeline_id = inserted.scalars().first()
+        await conn.execute(text("ANALYZE pipeline_execution"))
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        yield conn, pipeline_id
 
 
 @pytest.mark.parametrize("seasonality", list(Seasonality))

@@ -7,11 +7,9 @@ read from the table one by one. Sequential scans are priced out, as in the anoma
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import text
 
-from tests.plans import plan
-from watcher_server.db import Database
+from tests.plans import plan, rolled_back_connection
 from watcher_server.monitoring import repository as repo
 from watcher_server.settings import Settings
 
@@ -38,24 +36,14 @@ FROM new_pipelines AS p, generate_series(1, 500) AS g
 async def test_the_late_finish_query_filters_on_the_duration_inside_the_index(
     settings: Settings, unique: str
 ) -> None:
-    if not settings.database_url.startswith("postgresql"):
-        pytest.skip("query plans are checked on PostgreSQL")
-    database = Database(settings.database_url, pool_size=1)
-    try:
-        async with database.engine.connect() as conn:
-            transaction = await conn.begin()
-            try:
-                await conn.execute(text(WINDOW), {"prefix": f"late plans {unique} "})
-                await conn.execute(text("ANALYZE pipeline_execution"))
-                # Only the way the runs are read is under test, not the join order.
-                await conn.execute(text("SET LOCAL enable_seqscan = off"))
-                await conn.execute(text("SET LOCAL enable_nestloop = off"))
-                since = datetime.now(UTC) - timedelta(hours=1)
-                found = await plan(conn, repo._late_finish_candidates(), {"since": since})
-            finally:
-                await transaction.rollback()
-    finally:
-        await database.dispose()
+    async with rolled_back_connection(settings.database_url) as conn:
+        await conn.execute(text(WINDOW), {"prefix": f"late plans {unique} "})
+        await conn.execute(text("ANALYZE pipeline_execution"))
+        # Only the way the runs are read is under test, not the join order.
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        await conn.execute(text("SET LOCAL enable_nestloop = off"))
+        since = datetime.now(UTC) - timedelta(hours=1)
+        found = await plan(conn, repo._late_finish_candidates(), {"since": since})
     assert "ix_pipeline_execution_end_date_duration_seconds" in found, found
     index_condition = next(line for line in found.splitlines() if "Index Cond" in line)
     assert "duration_seconds >=" in index_condition, found
