@@ -3,6 +3,7 @@
 A missing index turns the baseline query into a scan of every execution (hundreds of times
 slower at a million rows). With sequential scans priced out (`enable_seqscan = off`), the
 planner still picks one only when no index can answer, so these tests do not need big tables.
+The last test checks that the job's one-pass baseline statement reads what the others do.
 """
 
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.plans import plan, rolled_back_connection
 from watcher_server.anomalies import repository as repo
 from watcher_server.anomalies.windows import baseline_window
-from watcher_server.models import Seasonality
+from watcher_server.models import AnomalyMetric, Seasonality
 from watcher_server.settings import Settings
 
 # A month of history over 50 pipelines, as a production table holds: the pipeline, not the
@@ -154,3 +155,29 @@ async def test_one_statement_reads_the_baselines_of_any_number_of_runs_through_t
     assert "Index Scan Backward using ix_pipeline_execution_pipeline_id_start_date" in found
     assert "Seq Scan" not in found, found
     assert "Sort" not in found, found
+
+
+@pytest.mark.parametrize("seasonality", [Seasonality.NONE, Seasonality.HOUR_OF_DAY])
+async def test_the_one_pass_baselines_equal_the_two_pass_ones(
+    postgres: tuple[AsyncConnection, int], seasonality: Seasonality
+) -> None:
+    """The job's statement (var_samp, one pass) and the chunks' (window mean, then squared
+    deviations) read the same baselines."""
+    conn, pipeline_id = postgres
+    window = baseline_window(seasonality, datetime.now(UTC), 30)
+    requests = [repo.BaselineRequest(pipeline_id + slot, 1, window) for slot in range(4)]
+    one_pass = await conn.execute(
+        repo._lateral_baselines_statement(seasonality), repo._request_arrays(requests, 50)
+    )
+    two_pass = await conn.execute(
+        repo._baselines_statement(4, seasonality), repo._chunk_parameters(requests, 50)
+    )
+    found = [{row[0]: repo._baselines_of_row(row) for row in rows} for rows in (one_pass, two_pass)]
+    assert found[0].keys() == found[1].keys() == set(range(4))
+    for slot, baselines in found[0].items():
+        assert baselines[AnomalyMetric.INSERTS].size > 1, "the history has values to compare"
+        for metric, one in baselines.items():
+            two = found[1][slot][metric]
+            assert (one.size, one.minimum, one.maximum) == (two.size, two.minimum, two.maximum)
+            assert one.mean == pytest.approx(two.mean, rel=1e-12)
+            assert one.squared_deviations == pytest.approx(two.squared_deviations, rel=1e-9)

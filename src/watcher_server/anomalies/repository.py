@@ -228,10 +228,13 @@ def _baseline_of(
     parameter: Callable[[str, Any], Any],
     outer: Any = None,
     suffix: str = "",
+    one_pass: bool = False,
 ) -> Select:
     """One run's baseline, every metric: count, mean, range and the sum of squared deviations
-    from the mean (two passes: the window function computes the mean over the rows first, so
-    there is no sum-of-squares cancellation, and SQLite and PostgreSQL do the same arithmetic).
+    from the mean. Without `one_pass`, in two passes: a window function computes the mean over
+    the rows first, so there is no sum-of-squares cancellation (SQLite has no variance
+    aggregate). With it (PostgreSQL), in one: `var_samp`, which is as stable (Youngs-Cramer)
+    and costs less than half as much as the window's materialised pass.
 
     The rows are the most recent successful runs of the pipeline in the window and bucket,
     walked backwards on ix_pipeline_execution_pipeline_id_start_date and capped, so the cost
@@ -263,6 +266,19 @@ def _baseline_of(
         .correlate(outer)
         .subquery(f"baseline_rows{suffix}")
     )
+    if one_pass:
+        return select(
+            *(func.count(rows.c[m.value]).label(f"n_{m.value}") for m in METRICS),
+            *(func.avg(rows.c[m.value]).label(f"mean_{m.value}") for m in METRICS),
+            *(func.min(rows.c[m.value]).label(f"min_{m.value}") for m in METRICS),
+            *(func.max(rows.c[m.value]).label(f"max_{m.value}") for m in METRICS),
+            *(
+                (func.var_samp(rows.c[m.value]) * (func.count(rows.c[m.value]) - 1)).label(
+                    f"ss_{m.value}"
+                )
+                for m in METRICS
+            ),
+        )
     with_means = select(
         *(rows.c[m.value] for m in METRICS),
         *(func.avg(rows.c[m.value]).over().label(f"mean_{m.value}") for m in METRICS),
@@ -322,7 +338,9 @@ def _lateral_baselines_statement(seasonality: Seasonality) -> Select:
     def parameter(name: str, type_: Any) -> Any:
         return bindparam("cap", type_=type_) if name == "cap" else request.c[name]
 
-    baseline = _baseline_of(seasonality, parameter, outer=request).lateral("request_baseline")
+    baseline = _baseline_of(seasonality, parameter, outer=request, one_pass=True).lateral(
+        "request_baseline"
+    )
     return select(request.c.slot, *baseline.c).select_from(request.join(baseline, true()))
 
 
