@@ -171,8 +171,17 @@ async def active_rules(conn: AsyncConnection, pipeline_ids: Sequence[int]) -> li
 
 @lru_cache(maxsize=2)
 def _tested_statement(dialect: str) -> Select:
+    # What judging needs, not the whole row: no metadata document to decode per run.
+    tested = (
+        executions.c.id,
+        executions.c.pipeline_id,
+        executions.c.start_date,
+        executions.c.completed_successfully,
+        executions.c.anomaly_flags,
+        *(executions.c[metric.value] for metric in METRICS),
+    )
     return (
-        select(executions, pipelines.c.name.label("pipeline_name"))
+        select(*tested, pipelines.c.name.label("pipeline_name"))
         .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
         .where(bulk.is_one_of_parameter(dialect, executions.c.id, "tested_ids"))
         .order_by(executions.c.id)
