@@ -51,6 +51,8 @@ results = AnomalyDetectionResult.__table__
 pending = AnomalyDetectionPending.__table__
 executions = PipelineExecution.__table__
 pipelines = Pipeline.__table__
+# The metrics in the order the baseline statements select them.
+METRICS = tuple(AnomalyMetric)
 
 
 # --- the end call's one extra statement --------------------------------------------------------
@@ -220,9 +222,6 @@ def _flagged(metric: AnomalyMetric) -> Any:
     return func.coalesce(executions.c.anomaly_flags[metric.value].as_boolean(), false())
 
 
-METRICS = tuple(AnomalyMetric)
-
-
 @dataclass(frozen=True)
 class BaselineRequest:
     """The baseline of the run `tested_id` of `pipeline_id`, over `window`."""
@@ -232,24 +231,21 @@ class BaselineRequest:
     window: BaselineWindow
 
 
-def _baseline_of(
+def _baseline_rows(
     seasonality: Seasonality,
     parameter: Callable[[str, Any], Any],
     outer: Any = None,
     suffix: str = "",
-    one_pass: bool = False,
-) -> Select:
-    """One run's baseline, every metric: count, mean, range and the sum of squared deviations
-    from the mean. Without `one_pass`, in two passes: a window function computes the mean over
-    the rows first, so there is no sum-of-squares cancellation (SQLite has no variance
-    aggregate). With it (PostgreSQL), in one: `var_samp`, which is as stable (Youngs-Cramer)
-    and costs less than half as much as the window's materialised pass.
+) -> Any:
+    """The rows of one run's baseline, a column per metric: the most recent successful runs
+    of the pipeline in the window and bucket, walked backwards on
+    ix_pipeline_execution_pipeline_id_start_date and capped, so the cost does not grow with
+    the history. A run flagged for a metric is left out of that metric (NULL).
 
-    The rows are the most recent successful runs of the pipeline in the window and bucket,
-    walked backwards on ix_pipeline_execution_pipeline_id_start_date and capped, so the cost
-    does not grow with the history. A run flagged for a metric is left out of that metric.
     `parameter(name, type)` gives the run's values: bind parameters, or the columns of the
-    FROM item `outer` (a request row, under LATERAL); `suffix` ends the subqueries' names.
+    FROM item `outer` (a request row, under LATERAL); `suffix` ends the subquery's name. The
+    statements aggregate it with `_in_two_passes` or `_in_one_pass`: count, mean, range and
+    the sum of squared deviations from the mean of each metric, in METRICS order.
     """
     conditions = [
         executions.c.pipeline_id == parameter("pipeline_id", executions.c.pipeline_id.type),
@@ -262,7 +258,7 @@ def _baseline_of(
         conditions.append(executions.c.hour_recorded == parameter("hour", Integer()))
     elif seasonality is Seasonality.DAY_OF_WEEK:
         conditions.append(executions.c.date_recorded.in_(parameter("dates", None)))
-    rows = (
+    return (
         select(
             *(
                 case((_flagged(m), None), else_=cast(executions.c[m.value], Float)).label(m.value)
@@ -275,19 +271,12 @@ def _baseline_of(
         .correlate(outer)
         .subquery(f"baseline_rows{suffix}")
     )
-    if one_pass:
-        return select(
-            *(func.count(rows.c[m.value]).label(f"n_{m.value}") for m in METRICS),
-            *(func.avg(rows.c[m.value]).label(f"mean_{m.value}") for m in METRICS),
-            *(func.min(rows.c[m.value]).label(f"min_{m.value}") for m in METRICS),
-            *(func.max(rows.c[m.value]).label(f"max_{m.value}") for m in METRICS),
-            *(
-                (func.var_samp(rows.c[m.value]) * (func.count(rows.c[m.value]) - 1)).label(
-                    f"ss_{m.value}"
-                )
-                for m in METRICS
-            ),
-        )
+
+
+def _in_two_passes(rows: Any, suffix: str = "") -> Select:
+    """A window function computes each mean over the rows first, then the squared deviations
+    from it are summed: no sum-of-squares cancellation, on SQLite too (no variance
+    aggregate there)."""
     with_means = select(
         *(rows.c[m.value] for m in METRICS),
         *(func.avg(rows.c[m.value]).over().label(f"mean_{m.value}") for m in METRICS),
@@ -306,6 +295,23 @@ def _baseline_of(
     )
 
 
+def _in_one_pass(rows: Any) -> Select:
+    """PostgreSQL: `var_samp` is as stable (Youngs-Cramer) and reads the rows once, at less
+    than half the cost of the window's materialised pass."""
+
+    def squares(m: AnomalyMetric) -> Any:
+        value = rows.c[m.value]
+        return func.var_samp(value) * (func.count(value) - 1)
+
+    return select(
+        *(func.count(rows.c[m.value]).label(f"n_{m.value}") for m in METRICS),
+        *(func.avg(rows.c[m.value]).label(f"mean_{m.value}") for m in METRICS),
+        *(func.min(rows.c[m.value]).label(f"min_{m.value}") for m in METRICS),
+        *(func.max(rows.c[m.value]).label(f"max_{m.value}") for m in METRICS),
+        *(squares(m).label(f"ss_{m.value}") for m in METRICS),
+    )
+
+
 def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
     """One run's baseline with its bind parameters suffixed by `slot`, so that slots can
     share one statement; the slot number is the first column."""
@@ -315,7 +321,8 @@ def _slot_statement(seasonality: Seasonality, slot: int) -> Select:
             return bindparam(f"dates_{slot}", expanding=True, type_=executions.c.date_recorded.type)
         return bindparam(f"{name}_{slot}", type_=type_)
 
-    baseline = _baseline_of(seasonality, parameter, suffix=f"_{slot}")
+    suffix = f"_{slot}"
+    baseline = _in_two_passes(_baseline_rows(seasonality, parameter, suffix=suffix), suffix)
     slot_column = literal_column(str(slot)).label("slot")
     return baseline.with_only_columns(slot_column, *baseline.selected_columns)
 
@@ -347,9 +354,8 @@ def _lateral_baselines_statement(seasonality: Seasonality) -> Select:
     def parameter(name: str, type_: Any) -> Any:
         return bindparam("cap", type_=type_) if name == "cap" else request.c[name]
 
-    baseline = _baseline_of(seasonality, parameter, outer=request, one_pass=True).lateral(
-        "request_baseline"
-    )
+    rows = _baseline_rows(seasonality, parameter, outer=request)
+    baseline = _in_one_pass(rows).lateral("request_baseline")
     return select(request.c.slot, *baseline.c).select_from(request.join(baseline, true()))
 
 
