@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
@@ -41,7 +41,7 @@ class Dataset:
     # The runs of the history: "batch" (1 s to 1 h, up to 100,000 rows), or "lifecycle": like
     # the runs the lifecycle workload makes (a few milliseconds, up to 1,000 rows), so that
     # those look normal against it, as a pipeline's runs do against its own history.
-    runs: str = "batch"
+    runs: Literal["batch", "lifecycle"] = "batch"
 
     @property
     def pipeline_ids(self) -> range:
