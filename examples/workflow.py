@@ -35,9 +35,28 @@ def main(base_url: str) -> None:
         watermark = pipeline["watermark"] or "1970-01-01T00:00:00+00:00"
         print(f"pipeline {pipeline['id']}: load ({watermark}, {next_watermark}]")
 
-        # 2. Send lineage when Watcher asks for it (lineage endpoints arrive with that feature).
+        # 2. Send lineage when Watcher asks for it: on first sight, and after a change of it.
         if pipeline["load_lineage"]:
-            print("Watcher would like this pipeline's lineage")
+            watcher.post(
+                "/address_lineage",
+                json={
+                    "pipeline_id": pipeline["id"],
+                    "source_addresses": [
+                        {
+                            "name": "shop.public.orders",
+                            "address_type_name": "postgres",
+                            "address_type_group_name": "database",
+                        }
+                    ],
+                    "target_addresses": [
+                        {
+                            "name": "warehouse.sales.orders",
+                            "address_type_name": "postgres",
+                            "address_type_group_name": "database",
+                        }
+                    ],
+                },
+            ).raise_for_status()
 
         # 3. Record the start of the run.
         execution = (
