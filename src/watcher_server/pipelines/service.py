@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.anomalies.service import create_default_rules
 from watcher_server.common.digest import config_digest
+from watcher_server.common.get_or_create import insert_or_find
 from watcher_server.common.patching import (
     check_name_free,
     patch_values,
@@ -44,13 +45,12 @@ async def get_or_create_type(
     type_id = await repo.get_type_id_by_name(conn, name)
     if type_id is not None:
         return type_id, False
-    new_id = await repo.insert_type_if_absent(
-        conn, {**(settings or {}), "name": name, "created_at": now}
+    values = {**(settings or {}), "name": name, "created_at": now}
+    return await insert_or_find(
+        lambda: repo.insert_type_if_absent(conn, values),
+        lambda: repo.get_type_id_by_name(conn, name),
+        f"pipeline type {name!r}",
     )
-    if new_id is not None:
-        return new_id, True
-    # Another transaction created it between our read and our insert.
-    return await require(repo.get_type_id_by_name(conn, name), f"pipeline type {name!r}"), False
 
 
 async def create_type(db: Database, data: PipelineTypeCreate, now: datetime) -> tuple[int, bool]:
@@ -118,12 +118,15 @@ async def sync_pipeline(
     async with db.transaction() as conn:
         state = await repo.get_pipeline_sync_state(conn, data.name)
         if state is None:
-            created = await _create_pipeline(conn, data, config, digest, now, default_load_lineage)
-            if created is not None:
+            state, created = await insert_or_find(
+                lambda: _create_pipeline(conn, data, config, digest, now, default_load_lineage),
+                lambda: repo.get_pipeline_sync_state(conn, data.name),
+                f"pipeline {data.name!r}",
+            )
+            if created:
                 if auto_create_rules:
-                    await create_default_rules(conn, created.id, now)
-                return created, True
-            state = await repo.get_pipeline_sync_state(conn, data.name)  # lost a creation race
+                    await create_default_rules(conn, state.id, now)
+                return state, True
         changes: dict[str, Any] = {}
         if state.input_hash != digest:
             changes = await _config_values(conn, config, now)
