@@ -1,13 +1,20 @@
 """A client that retries a start (after a timeout or a 5xx) must not create a second run."""
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.util import await_only
 
-from tests.factories import create_pipeline, end_run
+from tests.factories import create_pipeline, end_run, start_run
+from watcher_server.executions.service import START_ATTEMPTS
 
 START = "/start_pipeline_execution"
+Step = Callable[[], Awaitable[Any]]
 
 
 async def running_runs(client: httpx.AsyncClient, pipeline_id: int) -> list[int]:
@@ -89,3 +96,99 @@ async def test_an_explicit_key_identifies_the_run_even_after_it_ended(
     other = await create_pipeline(client, f"keyed other {unique}")
     elsewhere = await client.post(START, json={"pipeline_id": other}, headers=headers)
     assert elsewhere.json() != first.json()  # keys are per pipeline
+
+
+@contextmanager
+def around_run_inserts(database: Any, before: list[Step], after: list[Step]) -> Iterator[None]:
+    """Around each INSERT of a run that `database` sends, await the next step of `before`
+    (just before it) and of `after` (just after it, before the statement that follows).
+
+    The steps go through another app, so its writes commit between two statements of the
+    request under test: an interleaving that load only produces now and then."""
+
+    def step(steps: list[Step], statement: str) -> None:
+        if steps and statement.lstrip().upper().startswith("INSERT INTO PIPELINE_EXECUTION"):
+            await_only(steps.pop(0)())
+
+    def before_insert(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        step(before, statement)
+
+    def after_insert(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        step(after, statement)
+
+    engine = database.engine.sync_engine
+    listeners = (("before_cursor_execute", before_insert), ("after_cursor_execute", after_insert))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+async def test_a_start_whose_run_ends_before_its_lookup_starts_a_new_run(
+    client: httpx.AsyncClient, own_app: tuple[httpx.AsyncClient, Any], unique: str
+) -> None:
+    """The start's insert meets the running run's key; that run ends (releasing the key)
+    before the start looks it up: the start inserts again, a new run."""
+    starter, database = own_app
+    pipeline_id = await create_pipeline(client, f"released {unique}")
+    body = {"pipeline_id": pipeline_id, "start_date": "2025-06-01T12:00:00+00:00"}
+    first = await start_run(client, **body)
+
+    with around_run_inserts(database, before=[], after=[lambda: end_run(client, first)]):
+        again = await starter.post(START, json=body)
+
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] != first
+    assert "idempotent-replayed" not in again.headers
+    assert await running_runs(client, pipeline_id) == [again.json()["id"]]
+
+
+async def test_a_start_gives_up_with_409_when_its_key_keeps_being_released(
+    client: httpx.AsyncClient, own_app: tuple[httpx.AsyncClient, Any], unique: str
+) -> None:
+    starter, database = own_app
+    pipeline_id = await create_pipeline(client, f"churn {unique}")
+    body = {"pipeline_id": pipeline_id, "start_date": "2025-06-01T12:00:00+00:00"}
+    started: list[int] = []
+
+    async def start() -> None:
+        started.append(await start_run(client, **body))
+
+    async def end() -> None:
+        assert (await end_run(client, started[-1])).status_code == 204
+
+    # Before each attempt's insert another caller starts the same run; after it, ends it.
+    churn = {"before": [start] * START_ATTEMPTS, "after": [end] * START_ATTEMPTS}
+    with around_run_inserts(database, **churn):
+        refused = await starter.post(START, json=body)
+
+    assert refused.status_code == 409, refused.text
+    assert "retry" in refused.json()["message"]
+    assert await running_runs(client, pipeline_id) == []
+
+
+async def test_concurrent_identical_start_and_end_cycles_all_succeed(
+    client: httpx.AsyncClient, unique: str
+) -> None:
+    """Callers that each start a run and end the run they were answered, with bodies
+    identical to other callers': every call is a 2xx, whichever run it lands on."""
+    pipelines = [await create_pipeline(client, f"cycles {i} {unique}") for i in range(4)]
+
+    async def cycles(pipeline_id: int) -> list[int]:
+        body = {"pipeline_id": pipeline_id, "start_date": "2025-06-01T12:00:00+00:00"}
+        statuses = []
+        for _ in range(10):
+            started = await client.post(START, json=body)
+            statuses.append(started.status_code)
+            if started.status_code == 201:
+                ended = await end_run(client, started.json()["id"], inserts=1)
+                statuses.append(ended.status_code)
+        return statuses
+
+    callers = await asyncio.gather(*(cycles(pipelines[i % 4]) for i in range(16)))
+    assert {status for statuses in callers for status in statuses} == {201, 204}
+    for pipeline_id in pipelines:
+        assert await running_runs(client, pipeline_id) == []

@@ -1,24 +1,15 @@
 """The hot path's cost in statements: every run pays it twice, so a regression (a fast path that
 silently falls back, an extra read) is a test failure, not a benchmark surprise."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import event
 
-from tests.conftest import app_client
 from tests.factories import create_pipeline, end_run, start_run
 from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE
-from watcher_server.settings import Settings
-
-
-@pytest.fixture
-async def counted(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    async with app_client(settings) as http:
-        yield http, http._transport.app.state.database  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -52,9 +43,9 @@ def statements(database: Any) -> Iterator[list[str]]:
 
 
 async def test_start_and_end_of_a_run_cost_the_fewest_statements(
-    counted: tuple[httpx.AsyncClient, Any], unique: str
+    own_app: tuple[httpx.AsyncClient, Any], unique: str
 ) -> None:
-    client, database = counted
+    client, database = own_app
     pipeline_id = await create_pipeline(client, f"cheap {unique}", next_watermark="5")
     with statements(database) as start:
         run = await start_run(client, pipeline_id)

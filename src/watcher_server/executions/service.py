@@ -17,6 +17,10 @@ from watcher_server.pipelines.service import config_digest
 # The count that, when positive, moves each of the pipeline's last_target_* times forward.
 DML_FLAGS = {"inserts": "inserted", "updates": "updated", "soft_deletes": "soft_deleted"}
 _COUNTS = ("inserts", "updates", "soft_deletes", "total_rows")
+# A start misses its key's run only when that run ends between the start's insert and its
+# lookup. Even 16 callers cycling 4 identical bodies without pause missed at most 4 times in
+# a row; more means the key is churning, and the caller should back off.
+START_ATTEMPTS = 10
 
 
 def start_key(data: ExecutionStart, header_key: str | None) -> str | None:
@@ -51,19 +55,40 @@ async def start_execution(
         "execution_metadata": data.execution_metadata,
         "idempotency_key": key,
     }
-    # One INSERT … SELECT is the whole unit of work (the reads after it only explain a
-    # refusal), so it needs no BEGIN/COMMIT around it.
+    # One INSERT … SELECT is the whole unit of work (the reads after it only find the run
+    # that refused it, or explain a refusal), so it needs no BEGIN/COMMIT around it.
     async with db.autocommit() as conn:
-        execution_id = await repo.insert_execution(
-            conn, values, data.watermark, data.next_watermark
-        )
-        if execution_id is not None:
-            return execution_id, False
-        if not await pipelines_repo.pipeline_exists(conn, data.pipeline_id):
-            raise NotFound(f"pipeline {data.pipeline_id} not found")
-        if data.parent_id is not None and not await repo.execution_exists(conn, data.parent_id):
-            raise NotFound(f"parent execution {data.parent_id} not found")
-        return await repo.find_by_idempotency_key(conn, data.pipeline_id, key), True
+        for _ in range(START_ATTEMPTS):
+            started = await _insert_or_replay(conn, values, data)
+            if started is not None:
+                return started
+    raise Conflict(
+        f"pipeline {data.pipeline_id}: {START_ATTEMPTS} attempts at this start each met a run "
+        "with its idempotency key that ended before it could be answered; retry the start"
+    )
+
+
+async def _insert_or_replay(
+    conn: AsyncConnection, values: dict[str, Any], data: ExecutionStart
+) -> tuple[int, bool] | None:
+    """One attempt at a start: the new run's id, or the running run that holds the start's
+    idempotency key (a replay). None when that run was gone by the time it was looked up: it
+    ended, releasing an automatic key, or was cleaned up; either way the key is free again."""
+    execution_id = await repo.insert_execution(conn, values, data.watermark, data.next_watermark)
+    if execution_id is not None:
+        return execution_id, False
+    key = values["idempotency_key"]
+    # Looked up before anything else: the run holding the key may end at any moment, and a
+    # found key implies its pipeline exists.
+    if key is not None:
+        replayed = await repo.find_by_idempotency_key(conn, data.pipeline_id, key)
+        if replayed is not None:
+            return replayed, True
+    if not await pipelines_repo.pipeline_exists(conn, data.pipeline_id):
+        raise NotFound(f"pipeline {data.pipeline_id} not found")
+    if data.parent_id is not None and not await repo.execution_exists(conn, data.parent_id):
+        raise NotFound(f"parent execution {data.parent_id} not found")
+    return None
 
 
 async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None:
