@@ -23,6 +23,7 @@ from watcher_server.monitoring.router import router as monitoring_router
 from watcher_server.pipelines.router import router as pipelines_router
 from watcher_server.settings import Settings
 from watcher_server.system.router import router as system_router
+from watcher_server.ui.router import router as ui_router
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         addresses_router,
         lineage_router,
         anomalies_router,
+        ui_router,
     ):
         app.include_router(router)
     return app

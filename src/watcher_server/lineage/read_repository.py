@@ -180,3 +180,30 @@ async def get_closure_rows_of(
 async def address_exists(conn: AsyncConnection, address_id: int) -> bool:
     statement = select(exists().where(addresses.c.id == address_id))
     return bool((await conn.execute(statement)).scalar())
+
+
+# --- a pipeline's neighbours ---------------------------------------------------------------
+
+
+async def get_pipeline_addresses(conn: AsyncConnection, pipeline_id: int) -> list[Row[Any]]:
+    """The addresses a pipeline reads (`role` "source") and writes ("target"), by name, with
+    their type and group: one row per address and role."""
+    selects = [
+        select(
+            literal(role).label("role"),
+            addresses.c.id,
+            addresses.c.name,
+            address_types.c.name.label("type_name"),
+            address_types.c.group_name,
+        )
+        .join_from(lineage, addresses, addresses.c.id == end)
+        .join(address_types, address_types.c.id == addresses.c.address_type_id)
+        .where(lineage.c.pipeline_id == pipeline_id)
+        .distinct()
+        for role, end in (
+            ("source", lineage.c.source_address_id),
+            ("target", lineage.c.target_address_id),
+        )
+    ]
+    both = union_all(*selects).subquery()
+    return list(await conn.execute(select(both).order_by(both.c.role, both.c.name)))

@@ -1,0 +1,206 @@
+"""Routes of the web console (HTML, not part of the API schema): parse the query, call the
+page's service function, render its template. Actions are POSTed forms that go through the
+API's request models and services, then redirect back to the page."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from watcher_server.anomalies import service as anomalies_service
+from watcher_server.anomalies.schemas import UnflagRequest
+from watcher_server.deps import DatabaseDep, NowDep
+from watcher_server.errors import InvalidInput, WatcherError
+from watcher_server.models import DatePart
+from watcher_server.pipelines import service as pipelines_service
+from watcher_server.pipelines.health import MEANING, WORST_FIRST, Health
+from watcher_server.pipelines.schemas import PipelinePatch
+from watcher_server.ui import csrf, service
+from watcher_server.ui.forms import (
+    THRESHOLD_FIELDS,
+    FormErrors,
+    as_json,
+    blank_is_none,
+    parse_form,
+    switch,
+    validate,
+)
+from watcher_server.ui.templating import PACKAGE, STATIC_URL, render
+
+router = APIRouter(include_in_schema=False)
+router.mount(STATIC_URL, StaticFiles(directory=PACKAGE / "static"), name="ui-static")
+
+# The overview asks for its live part alone with this header, to refresh it in place.
+FRAGMENT_HEADER = "x-console-fragment"
+MAX_PAGE = 1_000_000
+MAX_FORM_BYTES = 10_000
+SAVED = {
+    "active": "The pipeline's active switch is saved.",
+    "mute": "The check's mute switch is saved.",
+    "thresholds": "The thresholds are saved.",
+    "unflag": "The run is unflagged: it counts in the metric's baseline again.",
+}
+
+
+def not_found(what: str) -> HTMLResponse:
+    return render(
+        "not_found.html",
+        status_code=404,
+        title="Not found",
+        message=f"There is no {what}. It may have been removed by log cleanup.",
+    )
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < int(text) <= MAX_PAGE else 1
+
+
+PageParam = Annotated[str | None, Query(max_length=10)]
+
+
+@router.get("/ui", response_class=HTMLResponse)
+async def overview_page(
+    request: Request,
+    db: DatabaseDep,
+    now: NowDep,
+    status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies the default
+    type: Annotated[str | None, Query(max_length=150)] = None,
+    q: Annotated[str | None, Query(max_length=150)] = None,
+    page: PageParam = None,
+) -> HTMLResponse:
+    """Every pipeline's health, worst first."""
+    wanted = {Health.from_slug(slug) for slug in status}
+    query = service.OverviewQuery(
+        statuses=tuple(health for health in WORST_FIRST if health in wanted),
+        type_name=(type or "").strip().lower() or None,
+        name=(q or "").strip().lower() or None,
+        page=_page_number(page),
+    )
+    data = await service.overview(db, now, query)
+    template = "overview_live.html" if request.headers.get(FRAGMENT_HEADER) else "overview.html"
+    return render(
+        template, title="Overview", section="overview", data=data, now=now, meaning=MEANING
+    )
+
+
+@router.get("/ui/pipelines/{pipeline_id:int}", response_class=HTMLResponse)
+async def pipeline_page(
+    request: Request,
+    pipeline_id: int,
+    db: DatabaseDep,
+    now: NowDep,
+    days: PageParam = None,
+    runs_page: PageParam = None,
+    saved: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """One pipeline: configuration, checks, runs chart and table, anomalies, lineage."""
+    return await _render_pipeline(
+        request, db, now, pipeline_id, days, runs_page, notice=SAVED.get(saved or "")
+    )
+
+
+async def _render_pipeline(
+    request: Request,
+    db: Any,
+    now: Any,
+    pipeline_id: int,
+    days: str | None = None,
+    runs_page: str | None = None,
+    *,
+    notice: str | None = None,
+    errors: FormErrors | None = None,
+    action: str | None = None,
+) -> Response:
+    window = int(days) if days and days.isdigit() else service.DEFAULT_WINDOW_DAYS
+    window = window if window in service.WINDOWS_DAYS else service.DEFAULT_WINDOW_DAYS
+    data = await service.pipeline_page(db, now, pipeline_id, window, _page_number(runs_page))
+    if data is None:
+        return not_found(f"pipeline {pipeline_id}")
+    response = render(
+        "pipeline.html",
+        status_code=422 if errors else 200,
+        title=f"Pipeline {data.pipeline.name}",
+        section="overview",
+        data=data,
+        now=now,
+        meaning=MEANING,
+        csrf_token=csrf.form_token(request),
+        notice=notice,
+        errors=errors or FormErrors(),
+        action=action,
+        dateparts=list(DatePart),
+        windows=service.WINDOWS_DAYS,
+    )
+    return csrf.remember(request, response)
+
+
+@router.post("/ui/pipelines/{pipeline_id:int}/{action}")
+async def pipeline_action(
+    request: Request, pipeline_id: int, action: str, db: DatabaseDep, now: NowDep
+) -> Response:
+    """Activate/deactivate, mute/unmute a check, set thresholds, unflag an anomaly."""
+    body = await request.body()
+    sent = parse_form(body[:MAX_FORM_BYTES])
+    if not csrf.is_genuine(request, sent.get(csrf.FIELD)):
+        return render(
+            "not_found.html",
+            status_code=403,
+            title="Form expired",
+            message="This form did not come from this console (or its page is too old). "
+            "Reload the page and try again.",
+        )
+    if action not in SAVED:
+        return not_found("such action")
+    errors = await _apply(action, pipeline_id, sent, db, now)
+    if errors:
+        return await _render_pipeline(
+            request, db, now, pipeline_id, sent.get("days"), errors=errors, action=action
+        )
+    anchor = "anomalies" if action == "unflag" else "checks"
+    return RedirectResponse(f"/ui/pipelines/{pipeline_id}?saved={action}#{anchor}", status_code=303)
+
+
+async def _apply(
+    action: str, pipeline_id: int, sent: dict[str, str], db: Any, now: Any
+) -> FormErrors | None:
+    """Validate the form with the API's request model and call the API's service."""
+    if action == "unflag":
+        values: dict[str, Any] = {
+            "pipeline_id": pipeline_id,
+            "pipeline_execution_id": as_json(sent.get("run_id")),
+            "metric_field": [sent.get("metric")],
+        }
+        request, errors = validate(UnflagRequest, values, sent)
+        call = anomalies_service.unflag(db, request) if request else None
+    else:
+        values = {"id": pipeline_id}
+        if action == "active":
+            values["active"] = switch(sent, "active")
+        elif action == "mute":
+            check = sent.get("check")
+            if check not in ("timeliness", "freshness"):
+                return FormErrors(general=["check: must be timeliness or freshness"], values=sent)
+            values[f"mute_{check}_check"] = switch(sent, "muted")
+        else:
+            values.update(blank_is_none(sent, THRESHOLD_FIELDS))
+        request, errors = validate(PipelinePatch, values, sent)
+        call = pipelines_service.patch_pipeline(db, request, now) if request else None
+    if call is None:
+        return errors
+    try:
+        await call
+    except WatcherError as exc:
+        errors = FormErrors(values=sent)
+        if isinstance(exc, InvalidInput) and exc.field in sent:
+            errors.fields[exc.field] = exc.message
+        else:
+            errors.general.append(exc.message)
+        return errors
+    return None
+
+
+@router.get("/ui/{path:path}", response_class=HTMLResponse)
+async def unknown_page(path: str) -> HTMLResponse:
+    """Any other address under /ui."""
+    return not_found("such page")
