@@ -63,28 +63,53 @@ async def interleaved(
 
 
 async def post_while_taken_and_freed(
+    client: httpx.AsyncClient,
     settings: Settings,
     table: str,
     path: str,
     body: dict[str, Any],
-    take: Callable[[], Awaitable[int]],
-    free: Callable[[int], Awaitable[httpx.Response]],
+    *,
+    take: Callable[[], Awaitable[int]] | None = None,
+    free: Callable[[int], Awaitable[httpx.Response]] | None = None,
     laps: int = 1,
 ) -> tuple[httpx.Response, list[int]]:
     """POST `body` to `path` (a get-or-create) while, `laps` times, another call `take`s its
-    key just before the request's INSERT into `table` and `free`s it (a PATCH of the row
-    taken) just after: the insert yields to a row its lookup then cannot find.
+    key just before the request's INSERT into `table` and `free`s it just after: the insert
+    yields to a row its lookup then cannot find.
 
-    Answers the response and the ids of the rows taken.
+    By default `client` takes the key with the same POST and frees it by renaming (a PATCH of
+    `path`) the row it got. Answers the response and the ids of the rows taken.
     """
     taken: list[int] = []
 
     async def take_key() -> None:
-        taken.append(await take())
+        if take is not None:
+            taken.append(await take())
+            return
+        response = await client.post(path, json=body)
+        assert response.status_code in (200, 201), response.text
+        taken.append(response.json()["id"])
 
     async def free_key() -> None:
-        response = await free(taken[-1])
+        row_id = taken[-1]
+        if free is not None:
+            response = await free(row_id)
+        else:
+            response = await client.patch(path, json={"id": row_id, "name": f"renamed {row_id}"})
         assert response.status_code == 200, response.text
 
     async with interleaved(settings, table, [take_key] * laps, [free_key] * laps) as racer:
         return await racer.post(path, json=body), taken
+
+
+async def assert_created_after_a_rename(
+    client: httpx.AsyncClient, settings: Settings, table: str, path: str, body: dict[str, Any]
+) -> None:
+    """POST `body` to `path` while another call creates the same row just before the insert
+    and renames it just after: the call answers 201 with a new row holding the name."""
+    response, taken = await post_while_taken_and_freed(client, settings, table, path, body)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["id"] != taken[0]
+    stored = await client.get(f"{path}/{response.json()['id']}")
+    assert stored.json()["name"] == body["name"]

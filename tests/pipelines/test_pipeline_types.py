@@ -2,7 +2,7 @@ import asyncio
 
 import httpx
 
-from tests.races import post_while_taken_and_freed
+from tests.races import assert_created_after_a_rename, post_while_taken_and_freed
 from watcher_server.settings import Settings
 
 
@@ -109,37 +109,22 @@ async def test_concurrent_first_posts_create_one_type(
     assert len({response.json()["id"] for response in responses}) == 1
 
 
-async def _post_while_taken_and_freed(
-    client: httpx.AsyncClient, settings: Settings, name: str, laps: int = 1
-) -> tuple[httpx.Response, list[int]]:
-    async def take() -> int:
-        return (await client.post("/pipeline_type", json={"name": name})).json()["id"]
-
-    async def free(type_id: int) -> httpx.Response:
-        return await client.patch("/pipeline_type", json={"id": type_id, "name": f"{type_id}"})
-
-    return await post_while_taken_and_freed(
-        settings, "pipeline_type", "/pipeline_type", {"name": name}, take, free, laps
-    )
-
-
 async def test_a_type_renamed_after_it_beat_our_insert_is_created_again(
     client: httpx.AsyncClient, settings: Settings, unique: str
 ) -> None:
     """Our insert meets the type another call just created, which is renamed before our lookup:
     the name is free again, so this call creates the type."""
-    response, theirs = await _post_while_taken_and_freed(client, settings, f"renamed {unique}")
-
-    assert response.status_code == 201, response.text
-    assert response.json()["id"] != theirs[0]
-    stored = (await client.get(f"/pipeline_type/{response.json()['id']}")).json()
-    assert stored["name"] == f"renamed {unique}"
+    body = {"name": f"renamed {unique}"}
+    await assert_created_after_a_rename(client, settings, "pipeline_type", "/pipeline_type", body)
 
 
 async def test_a_name_that_keeps_being_taken_and_freed_is_a_409_to_retry(
     client: httpx.AsyncClient, settings: Settings, unique: str
 ) -> None:
-    response, _ = await _post_while_taken_and_freed(client, settings, f"churn {unique}", laps=10)
+    body = {"name": f"churn {unique}"}
+    response, _ = await post_while_taken_and_freed(
+        client, settings, "pipeline_type", "/pipeline_type", body, laps=10
+    )
 
     assert response.status_code == 409, response.text
     assert "retry" in response.json()["message"]

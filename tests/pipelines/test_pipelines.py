@@ -3,7 +3,7 @@ import asyncio
 import httpx
 
 from tests.factories import create_pipeline, end_run, get_pipeline, start_run
-from tests.races import post_while_taken_and_freed
+from tests.races import assert_created_after_a_rename
 from watcher_server.settings import Settings
 
 SDK_NULLS = {
@@ -269,16 +269,6 @@ async def test_a_pipeline_renamed_after_it_beat_our_insert_is_created_again(
 ) -> None:
     """Our insert meets the pipeline another call just created, which is renamed before our
     lookup: the name is free again, so this call creates the pipeline."""
-    body = {"name": f"renamed {unique}", "pipeline_type_name": "extraction"}
     await create_pipeline(client, f"first {unique}")  # the type exists: no wait on its insert
-
-    async def free(pipeline_id: int) -> httpx.Response:
-        return await client.patch("/pipeline", json={"id": pipeline_id, "name": f"old {unique}"})
-
-    response, theirs = await post_while_taken_and_freed(
-        settings, "pipeline", "/pipeline", body, lambda: create_pipeline(client, **body), free
-    )
-
-    assert response.status_code == 201, response.text
-    assert response.json()["id"] != theirs[0]
-    assert (await get_pipeline(client, response.json()["id"]))["name"] == body["name"]
+    body = {"name": f"renamed {unique}", "pipeline_type_name": "extraction"}
+    await assert_created_after_a_rename(client, settings, "pipeline", "/pipeline", body)
