@@ -2,6 +2,9 @@ import asyncio
 
 import httpx
 
+from tests.races import assert_created_after_a_rename
+from watcher_server.settings import Settings
+
 
 async def test_get_or_create_answers_201_then_200(client: httpx.AsyncClient, unique: str) -> None:
     body = {"name": f"  Postgres {unique}", "group_name": "DataBase"}
@@ -66,3 +69,12 @@ async def test_concurrent_first_posts_create_one_type(
     responses = await asyncio.gather(*(client.post("/address_type", json=body) for _ in range(20)))
     assert sorted(response.status_code for response in responses) == [200] * 19 + [201]
     assert len({response.json()["id"] for response in responses}) == 1
+
+
+async def test_a_type_renamed_after_it_beat_our_insert_is_created_again(
+    client: httpx.AsyncClient, settings: Settings, unique: str
+) -> None:
+    """Our insert meets the type another call just created, which is renamed before our lookup:
+    the name is free again, so this call creates the type."""
+    body = {"name": f"renamed {unique}", "group_name": "g"}
+    await assert_created_after_a_rename(client, settings, "address_type", "/address_type", body)

@@ -3,6 +3,8 @@ import asyncio
 import httpx
 
 from tests.factories import address, create_address
+from tests.races import assert_created_after_a_rename
+from watcher_server.settings import Settings
 
 
 async def get_address(client: httpx.AsyncClient, address_id: int) -> dict:
@@ -158,3 +160,13 @@ async def test_concurrent_first_posts_create_one_address(
     responses = await asyncio.gather(*(client.post("/address", json=body) for _ in range(20)))
     assert sorted(response.status_code for response in responses) == [200] * 19 + [201]
     assert len({response.json()["id"] for response in responses}) == 1
+
+
+async def test_an_address_renamed_after_it_beat_our_insert_is_created_again(
+    client: httpx.AsyncClient, settings: Settings, unique: str
+) -> None:
+    """Our insert meets the address another call just created, which is renamed before our
+    lookup: the name is free again, so this call creates the address."""
+    await create_address(client, f"first {unique}")  # the type exists: no wait on its insert
+    body = address(f"renamed {unique}")
+    await assert_created_after_a_rename(client, settings, "address", "/address", body)

@@ -1,10 +1,14 @@
+import asyncio
+
 import httpx
 import pytest
 
 from tests.factories import address, create_address, create_pipeline, post_lineage
 from tests.lineage.reference import bfs_closure
 from tests.lineage.tables import read_closure, read_edges
+from tests.races import post_while_taken_and_freed
 from watcher_server.db import Database
+from watcher_server.settings import Settings
 
 
 @pytest.fixture
@@ -156,6 +160,64 @@ async def test_resending_the_same_lineage_changes_nothing(
     assert again.json()["lineage_relationships_created"] == 1
     assert await read_edges(database, [pipeline_id]) == before
     assert (await client.get(f"/address/{a_id}")).json()["updated_at"] is None
+
+
+async def test_an_address_renamed_after_it_beat_our_insert_is_created_again(
+    client: httpx.AsyncClient, settings: Settings, database: Database, pipeline_id: int, unique: str
+) -> None:
+    """The lineage's insert of a new source meets the address another call just created, which
+    is renamed before the lineage looks it up: the lineage creates the source."""
+    source, target = f"a {unique}", f"b {unique}"
+    target_id = await create_address(client, target)  # existing and unchanged: not inserted
+    body = {
+        "pipeline_id": pipeline_id,
+        "source_addresses": [address(source)],
+        "target_addresses": [address(target)],
+    }
+
+    async def rename(address_id: int) -> httpx.Response:
+        return await client.patch("/address", json={"id": address_id, "name": f"old {unique}"})
+
+    response, theirs = await post_while_taken_and_freed(
+        client,
+        settings,
+        "address",
+        "/address_lineage",
+        body,
+        take=lambda: create_address(client, source),
+        free=rename,
+    )
+
+    assert response.status_code == 201, response.text
+    [(_, (source_id, edge_target))] = await read_edges(database, [pipeline_id])
+    assert edge_target == target_id
+    assert source_id != theirs[0]
+    assert (await client.get(f"/address/{source_id}")).json()["name"] == source
+
+
+async def test_concurrent_lineages_and_posts_create_each_address_once(
+    client: httpx.AsyncClient, database: Database, unique: str
+) -> None:
+    """Lineages of several pipelines and POST /address calls that declare the same new
+    addresses, of a new type, at the same time: every call succeeds, each address exists once."""
+    declared = [address(f"shared {i} {unique}", address_type_name=unique) for i in range(3)]
+    pipelines = [await create_pipeline(client, f"writer {i} {unique}") for i in range(5)]
+    posts = [client.post("/address", json=body) for body in declared for _ in range(4)]
+    lineages = [post_lineage(client, p, declared[:1], declared[1:]) for p in pipelines]
+
+    responses = await asyncio.gather(*posts, *lineages)
+
+    assert {r.status_code for r in responses} <= {200, 201}, [r.text for r in responses]
+    listed = (await client.get("/address", params={"limit": 10_000})).json()
+    mine = [row for row in listed if row["name"].endswith(unique)]
+    ids = {row["name"]: row["id"] for row in mine}
+    assert len(mine) == len(ids) == 3
+    for index, body in enumerate(declared):
+        answered = {r.json()["id"] for r in responses[index * 4 : index * 4 + 4]}
+        assert answered == {ids[body["name"]]}
+    source, *targets = (ids[body["name"]] for body in declared)
+    edges = {(p, (source, target)) for p in pipelines for target in targets}
+    assert await read_edges(database, pipelines) == edges
 
 
 async def test_without_load_lineage_nothing_is_written(

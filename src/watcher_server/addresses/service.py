@@ -21,6 +21,7 @@ from watcher_server.addresses.schemas import (
     AddressTypePatch,
 )
 from watcher_server.common.digest import config_digest
+from watcher_server.common.get_or_create import insert_or_find
 from watcher_server.common.patching import (
     check_name_free,
     patch_values,
@@ -57,14 +58,25 @@ async def get_or_create_types(
         for row in await repo.get_types_by_name(conn, list(groups))
     }
     for name in sorted(set(groups) - set(found)):
-        values = {"name": name, "group_name": groups[name], "created_at": now}
-        new_id = await repo.insert_type_if_absent(conn, values)
-        if new_id is None:  # another transaction created it since our read
-            row = await require(repo.get_type_by_name(conn, name), f"address type {name!r}")
-            found[name] = TypeRef(row.id, row.group_name)
-        else:
-            found[name] = TypeRef(new_id, groups[name])
+        found[name], _ = await _insert_or_find_type(conn, name, groups[name], now)
     return found
+
+
+async def _insert_or_find_type(
+    conn: AsyncConnection, name: str, group: str, now: datetime
+) -> tuple[TypeRef, bool]:
+    """Create the type; if another transaction just did, the one it created (with its group)."""
+
+    async def insert() -> TypeRef | None:
+        values = {"name": name, "group_name": group, "created_at": now}
+        new_id = await repo.insert_type_if_absent(conn, values)
+        return None if new_id is None else TypeRef(new_id, group)
+
+    async def find() -> TypeRef | None:
+        row = await repo.get_type_by_name(conn, name)
+        return None if row is None else TypeRef(row.id, row.group_name)
+
+    return await insert_or_find(insert, find, f"address type {name!r}")
 
 
 async def get_or_create_addresses(
@@ -99,21 +111,37 @@ async def get_or_create_addresses(
         declaration, digest = merged[name], digests[name]
         type_ref = types[declaration.address_type_name]
         values = address_values(declaration, type_ref.id, type_ref.group_name)
-        state = states.get(name)
+        state, created = states.get(name), False
         if state is None:
-            new_id = await repo.insert_address_if_absent(
-                conn, {**values, "name": name, "input_hash": digest, "created_at": now}
-            )
-            if new_id is not None:
-                result[name] = AddressRef(new_id, True)
-                continue
-            (state,) = await repo.get_address_states(conn, [name])  # lost a creation race
+            new = {**values, "name": name, "input_hash": digest, "created_at": now}
+            state, created = await _insert_or_find_address(conn, new)
         if state.input_hash != digest:
             await repo.update_address(
                 conn, state.id, {**values, "input_hash": digest, "updated_at": now}
             )
-        result[name] = AddressRef(state.id, False)
+        result[name] = AddressRef(state.id, created)
     return result
+
+
+class _Stored(NamedTuple):
+    id: int
+    input_hash: str | None
+
+
+async def _insert_or_find_address(
+    conn: AsyncConnection, values: dict[str, Any]
+) -> tuple[_Stored, bool]:
+    """Create the address; if another transaction just did, the one it created."""
+
+    async def insert() -> _Stored | None:
+        new_id = await repo.insert_address_if_absent(conn, values)
+        return None if new_id is None else _Stored(new_id, values["input_hash"])
+
+    async def find() -> _Stored | None:
+        rows = await repo.get_address_states(conn, [values["name"]])
+        return _Stored(rows[0].id, rows[0].input_hash) if rows else None
+
+    return await insert_or_find(insert, find, f"address {values['name']!r}")
 
 
 async def create_type(db: Database, data: AddressTypeCreate, now: datetime) -> tuple[int, bool]:
@@ -122,12 +150,8 @@ async def create_type(db: Database, data: AddressTypeCreate, now: datetime) -> t
         existing = await repo.get_type_by_name(conn, data.name)
         if existing is not None:
             return existing.id, False
-        values = {"name": data.name, "group_name": data.group_name, "created_at": now}
-        new_id = await repo.insert_type_if_absent(conn, values)
-        if new_id is not None:
-            return new_id, True
-        row = await require(repo.get_type_by_name(conn, data.name), f"address type {data.name!r}")
-        return row.id, False  # a concurrent call created it between our read and our insert
+        ref, created = await _insert_or_find_type(conn, data.name, data.group_name, now)
+        return ref.id, created
 
 
 async def get_type(db: Database, type_id: int) -> Row[Any]:
