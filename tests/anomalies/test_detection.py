@@ -1,5 +1,6 @@
 """Detection end to end through the API: what gets flagged, stored, alerted and unflagged."""
 
+import asyncio
 import statistics
 from datetime import timedelta
 
@@ -176,6 +177,27 @@ async def test_unflag_refuses_what_it_cannot_clear(
     assert (await unflag(pipeline_id, spike, ["rows"])).status_code == 422
     assert (await unflag(pipeline_id, spike, "inserts")).status_code == 204  # one metric
     assert await flags_of(client, spike) == {"inserts": False}
+
+
+async def test_identical_unflags_at_once_clear_the_flag_once(
+    client: httpx.AsyncClient, unique: str, detector
+) -> None:
+    """The run's row lock orders them: the first clears the flag, the others find nothing
+    flagged (404), as if they had come one after another."""
+    pipeline_id = await ruled_pipeline(client, f"unflag race {unique}", "inserts")
+    await daily_history(client, pipeline_id, NORMAL_INSERTS)
+    spike = await run(client, pipeline_id, TODAY, inserts=900)
+    await detector()
+    body = {"pipeline_id": pipeline_id, "pipeline_execution_id": spike, "metric_field": ["inserts"]}
+
+    responses = await asyncio.gather(
+        *(client.post("/unflag_anomaly", json=body) for _ in range(10))
+    )
+
+    assert sorted(response.status_code for response in responses) == [204] + [404] * 9
+    assert await flags_of(client, spike) == {"inserts": False}
+    results = await client.get("/anomaly_detection_result", params={"pipeline_id": pipeline_id})
+    assert results.json() == []
 
 
 async def test_too_little_history_is_an_explicit_outcome(

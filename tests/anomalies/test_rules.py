@@ -1,10 +1,13 @@
 """Anomaly detection rules through the API: get-or-create, read, change, validation."""
 
+import asyncio
+
 import httpx
 import pytest
 
 from tests.conftest import app_client
 from tests.factories import create_pipeline
+from tests.races import post_while_taken_and_freed
 from watcher_server.settings import Settings
 
 METRICS = {"duration_seconds", "inserts", "updates", "soft_deletes", "total_rows", "throughput"}
@@ -132,6 +135,42 @@ async def test_patch_cannot_make_two_rules_of_one_metric(
         "/anomaly_detection_rule", json={"id": ids[1], "pipeline_id": 2**62}
     )
     assert elsewhere.status_code == 404
+
+
+async def test_concurrent_first_posts_create_one_rule(
+    client: httpx.AsyncClient, unique: str
+) -> None:
+    pipeline_id = await create_pipeline(client, f"rule race {unique}")
+    body = {"pipeline_id": pipeline_id, "metric_field": "inserts"}
+    calls = (client.post("/anomaly_detection_rule", json=body) for _ in range(20))
+    responses = await asyncio.gather(*calls)
+
+    assert sorted(response.status_code for response in responses) == [200] * 19 + [201]
+    assert len({response.json()["id"] for response in responses}) == 1
+    listed = await client.get("/anomaly_detection_rule", params={"pipeline_id": pipeline_id})
+    assert [rule["id"] for rule in listed.json()] == [responses[0].json()["id"]]
+
+
+async def test_a_rule_moved_after_it_beat_our_insert_is_created_again(
+    client: httpx.AsyncClient, settings: Settings, unique: str
+) -> None:
+    """Our insert meets the rule another call just created, which a PATCH moves to another
+    metric before our lookup: the pair is free again, so this call creates the rule."""
+    pipeline_id = await create_pipeline(client, f"rule moved {unique}")
+    body = {"pipeline_id": pipeline_id, "metric_field": "inserts"}
+
+    async def move(rule_id: int) -> httpx.Response:
+        patch = {"id": rule_id, "metric_field": "updates"}
+        return await client.patch("/anomaly_detection_rule", json=patch)
+
+    response, theirs = await post_while_taken_and_freed(
+        client, settings, "anomaly_detection_rule", "/anomaly_detection_rule", body, free=move
+    )
+
+    assert response.status_code == 201, response.text
+    listed = await client.get("/anomaly_detection_rule", params={"pipeline_id": pipeline_id})
+    metrics = {rule["id"]: rule["metric_field"] for rule in listed.json()}
+    assert metrics == {theirs[0]: "updates", response.json()["id"]: "inserts"}
 
 
 async def test_list_rules_of_a_pipeline(client: httpx.AsyncClient, unique: str) -> None:

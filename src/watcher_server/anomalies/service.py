@@ -27,6 +27,7 @@ from watcher_server.anomalies.schemas import (
 )
 from watcher_server.anomalies.statistics import Baseline, Verdict, judge
 from watcher_server.anomalies.windows import BaselineWindow, baseline_window
+from watcher_server.common.get_or_create import insert_or_find
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, NotFound
 from watcher_server.models import AnomalyMetric, Seasonality
@@ -47,13 +48,11 @@ async def create_rule(db: Database, data: RuleCreate, now: datetime) -> tuple[in
     async with db.transaction() as conn:
         if not await pipelines_repo.pipeline_exists(conn, data.pipeline_id):
             raise NotFound(f"pipeline {data.pipeline_id} not found")
-        rule_id = await repo.insert_rule_if_absent(conn, values)
-        if rule_id is not None:
-            return rule_id, True
-        existing = await repo.find_rule_id(conn, data.pipeline_id, data.metric_field)
-    if existing is None:  # cannot happen: the insert only yields to an existing row
-        raise Conflict("the rule changed while it was being created; retry")
-    return existing, False
+        return await insert_or_find(
+            lambda: repo.insert_rule_if_absent(conn, values),
+            lambda: repo.find_rule_id(conn, data.pipeline_id, data.metric_field),
+            f"the {data.metric_field.value} rule of pipeline {data.pipeline_id}",
+        )
 
 
 async def create_default_rules(conn: AsyncConnection, pipeline_id: int, now: datetime) -> None:
