@@ -1,5 +1,5 @@
-"""Insert-if-absent, the one statement get-or-create needs to be race free, and the
-keep-the-minimum upsert the lineage closure is maintained with."""
+"""Insert-if-absent, the statement get-or-create builds on, and the keep-the-minimum upsert
+the lineage closure is maintained with."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -28,8 +28,8 @@ async def insert_if_absent(
 ) -> int | None:
     """Insert a row unless one with the same `unique_on` values exists; the new id, else None.
 
-    Concurrent callers never fail on the unique index: the losers get None and read the
-    winner's row afterwards.
+    Concurrent callers never fail on the unique index: the losers get None. Looking the
+    winner up is a second statement, which may miss it (`common.get_or_create` says when).
     """
     statement = (
         upsertable_insert(conn, table)
