@@ -47,7 +47,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     With `watcher_background_jobs` (the default) the scheduled checks and the alert delivery
     run inside the app, from start-up to shutdown.
     """
-    database = Database(settings.database_url, pool_size=settings.database_pool_size)
+    database = Database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        busy_timeout_seconds=settings.database_busy_timeout_seconds,
+    )
     runner = (
         JobRunner(build_jobs(settings), database, settings, clock)
         if settings.watcher_background_jobs

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     env_state: EnvState | None = None
     database_url: str = "sqlite:///watcher.db"
     database_pool_size: int = Field(default=20, ge=1, le=200)
+    # SQLite: how long a write waits for another process's write lock before answering 503.
+    database_busy_timeout_seconds: float = Field(default=30, ge=0, le=3600)
     slack_webhook_url: AnyHttpUrl | None = None
     log_level: LogLevel = "INFO"
     watcher_auto_create_anomaly_detection_rules: bool = False

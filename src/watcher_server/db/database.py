@@ -13,9 +13,18 @@ from watcher_server.db.url import parse_database_url
 class Database:
     """One engine per process; `transaction()` is the only way work reaches the database."""
 
-    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 20,
+        busy_timeout_seconds: float = 30,
+        echo: bool = False,
+    ) -> None:
         self.url = parse_database_url(url)
-        self.engine: AsyncEngine = _create_engine(self.url.render_as_string(False), pool_size, echo)
+        self.engine: AsyncEngine = _create_engine(
+            self.url.render_as_string(False), pool_size, busy_timeout_seconds, echo
+        )
         # The same pool, with each statement committing on its own.
         self._autocommit = self.engine.execution_options(
             **{STATEMENTS_COMMIT_ALONE: True}
@@ -61,9 +70,11 @@ class Database:
         await self.engine.dispose()
 
 
-def _create_engine(url: str, pool_size: int, echo: bool) -> AsyncEngine:
+def _create_engine(
+    url: str, pool_size: int, busy_timeout_seconds: float, echo: bool
+) -> AsyncEngine:
     if url.startswith("sqlite"):
-        return create_sqlite_engine(url, echo)
+        return create_sqlite_engine(url, busy_timeout_seconds, echo)
     # Connections are opened as needed and then kept: no overflow, because an overflow
     # connection is closed as soon as it is returned, and under steady load reconnecting
     # (TLS negotiation, codec set-up, re-preparing statements) cost more than the requests.

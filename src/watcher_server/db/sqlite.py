@@ -38,14 +38,14 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
-    "PRAGMA busy_timeout = 30000",
 )
 
 
-def create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
+def create_sqlite_engine(url: str, busy_timeout_seconds: float, echo: bool) -> AsyncEngine:
     # SQLite has a single writer. One pooled connection serialises this process's transactions,
     # and BEGIN IMMEDIATE takes the write lock up front so that another process (the CLI, a
-    # separate job runner) waits on busy_timeout instead of failing half-way through.
+    # separate job runner) waits on busy_timeout instead of failing half-way through; past it,
+    # the call fails with SQLITE_BUSY, which callers are told is a 503 to retry.
     # No reset-on-return rollback: a Connection ends its own transaction on close.
     engine = create_async_engine(
         url,
@@ -55,7 +55,7 @@ def create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=30,
         pool_reset_on_return=None,
-        connect_args={"timeout": 30},
+        connect_args={"timeout": busy_timeout_seconds},
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -64,6 +64,7 @@ def create_sqlite_engine(url: str, echo: bool) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         for pragma in PRAGMAS:
             cursor.execute(pragma)
+        cursor.execute(f"PRAGMA busy_timeout = {round(busy_timeout_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

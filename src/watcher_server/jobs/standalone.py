@@ -15,7 +15,11 @@ logger = logging.getLogger(__name__)
 
 async def run_until_stopped(settings: Settings) -> None:
     """Run every enabled job until SIGINT or SIGTERM, then stop them cleanly."""
-    database = Database(settings.database_url, pool_size=settings.database_pool_size)
+    database = Database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        busy_timeout_seconds=settings.database_busy_timeout_seconds,
+    )
     runner = JobRunner(build_jobs(settings), database, settings, utcnow)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
