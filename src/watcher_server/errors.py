@@ -12,9 +12,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from watcher_server.db.availability import is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +57,6 @@ class InvalidInput(WatcherError):
 
 def error_body(message: str, code: str, detail: Any = None) -> dict[str, Any]:
     return {"detail": message if detail is None else detail, "message": message, "code": code}
-
-
-def is_database_unavailable(exc: BaseException) -> bool:
-    """True for failures that mean "the database cannot be reached right now"."""
-    if isinstance(exc, PoolTimeoutError | ConnectionError | TimeoutError):
-        return True
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    return isinstance(exc, OSError)
 
 
 async def _watcher_error(_: Request, exc: WatcherError) -> JSONResponse:

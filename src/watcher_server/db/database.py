@@ -2,8 +2,10 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE, create_sqlite_engine
@@ -78,7 +80,7 @@ def _create_engine(
     # Connections are opened as needed and then kept: no overflow, because an overflow
     # connection is closed as soon as it is returned, and under steady load reconnecting
     # (TLS negotiation, codec set-up, re-preparing statements) cost more than the requests.
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
@@ -86,3 +88,15 @@ def _create_engine(
         pool_timeout=10,
         pool_recycle=3600,
     )
+    event.listen(engine.sync_engine, "checkout", _replace_closed_connection)
+    return engine
+
+
+def _replace_closed_connection(dbapi_connection: Any, *_: Any) -> None:
+    # A server that ends sessions (restart, pg_terminate_backend, idle_session_timeout) closes
+    # their sockets, and asyncpg notices while the connection waits in the pool. Raising here
+    # makes the pool connect anew rather than hand out a connection that fails the request.
+    # pool_pre_ping would find the same with a round trip per checkout (it doubled the time of
+    # a one-statement checkout when measured); this check makes none.
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
