@@ -82,6 +82,7 @@ class AnomalyDetectionResult(Base):
     __table_args__ = (
         # GET /anomaly_detection_result?pipeline_id=…, newest first.
         Index("ix_anomaly_detection_result_pipeline_id_detected_at", "pipeline_id", "detected_at"),
+        Index("ix_anomaly_detection_result_detected_at", "detected_at"),  # log cleanup
     )
 
     pipeline_execution_id: Mapped[int] = mapped_column(

@@ -30,6 +30,7 @@ class TimelinessPipelineExecutionLog(CreatedAt, Base):
             "pipeline_id",
             "created_at",
         ),
+        Index("ix_timeliness_pipeline_execution_log_created_at", "created_at"),  # log cleanup
     )
 
     pipeline_execution_id: Mapped[int] = mapped_column(
