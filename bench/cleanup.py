@@ -43,6 +43,7 @@ from sqlalchemy import text
 
 from watcher_server import __version__
 from watcher_server.db import Database, migrate
+from watcher_server.maintenance.retention import Retention
 from watcher_server.maintenance.service import REST_PER_BATCH, Batch, clean_logs
 
 RETENTION_DAYS = 90
@@ -307,7 +308,7 @@ async def run_cleanup(
             backend = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         cpu_before = (time.process_time(), backend_cpu_seconds(backend))
         report = await clean_logs(
-            db, now, RETENTION_DAYS, batch_size, on_batch=record, rest_per_batch=rest
+            db, now, Retention(RETENTION_DAYS), batch_size, on_batch=record, rest_per_batch=rest
         )
         cpu_after = (time.process_time(), backend_cpu_seconds(backend))
     finally:

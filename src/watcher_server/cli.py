@@ -13,6 +13,7 @@ from watcher_server.maintenance.limits import (
     DEFAULT_BATCH_SIZE,
     MAX_BATCH_SIZE,
     MAX_RETENTION_DAYS,
+    MIN_KIND_RETENTION_DAYS,
     MIN_RETENTION_DAYS,
 )
 from watcher_server.settings import Settings, SettingsError, load_settings
@@ -131,6 +132,15 @@ def current() -> None:
     )
 
 
+def _kind_days(deleted: str) -> typer.models.OptionInfo:
+    """The option of a kind's own retention: `deleted` says which of its rows go."""
+    return typer.Option(
+        min=MIN_KIND_RETENTION_DAYS,
+        max=MAX_RETENTION_DAYS,
+        help=f"Delete {deleted} (at least 1; default: --retention-days).",
+    )
+
+
 @app.command()
 def cleanup(
     retention_days: Annotated[
@@ -141,6 +151,22 @@ def cleanup(
             help="Delete runs that started more than this many days ago (at least 90).",
         ),
     ],
+    timeliness_log_retention_days: Annotated[
+        int | None,
+        _kind_days(
+            "timeliness log rows written more than this many days ago, once their run ended"
+        ),
+    ] = None,
+    freshness_log_retention_days: Annotated[
+        int | None, _kind_days("resolved freshness episodes begun more than this many days ago")
+    ] = None,
+    anomaly_result_retention_days: Annotated[
+        int | None, _kind_days("anomaly results detected more than this many days ago")
+    ] = None,
+    alert_retention_days: Annotated[
+        int | None,
+        _kind_days("delivered or undeliverable alerts raised more than this many days ago"),
+    ] = None,
     batch_size: Annotated[
         int, typer.Option(min=1, max=MAX_BATCH_SIZE, help="Most rows per committed transaction.")
     ] = DEFAULT_BATCH_SIZE,
@@ -153,9 +179,17 @@ def cleanup(
 ) -> None:
     """Delete old runs and expired logs in batches, as POST /log_cleanup does."""
     from watcher_server.maintenance.console import CleanupFailed, run_cleanup
+    from watcher_server.maintenance.retention import Retention
 
+    retention = Retention(
+        retention_days,
+        timeliness_log=timeliness_log_retention_days,
+        freshness_log=freshness_log_retention_days,
+        anomaly_result=anomaly_result_retention_days,
+        alert=alert_retention_days,
+    )
     try:
-        run_cleanup(_settings(), retention_days, batch_size, dry_run=dry_run, as_json=as_json)
+        run_cleanup(_settings(), retention, batch_size, dry_run=dry_run, as_json=as_json)
     except CleanupFailed as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

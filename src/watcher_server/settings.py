@@ -4,7 +4,7 @@
 """
 
 import os
-from typing import Literal
+from typing import Annotated, Literal
 
 from croniter import croniter
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
@@ -21,12 +21,17 @@ from watcher_server.maintenance.limits import (
     DEFAULT_BATCH_SIZE,
     MAX_BATCH_SIZE,
     MAX_RETENTION_DAYS,
+    MIN_KIND_RETENTION_DAYS,
     MIN_RETENTION_DAYS,
 )
 
 EnvState = Literal["dev", "test", "prod"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 MAX_LOOKBACK_MINUTES = 366 * 24 * 60
+# A kind's own log cleanup retention; unset (or empty) keeps it as long as runs.
+KindRetentionSetting = (
+    Annotated[int, Field(ge=MIN_KIND_RETENTION_DAYS, le=MAX_RETENTION_DAYS)] | None
+)
 
 
 class Settings(BaseSettings):
@@ -71,6 +76,10 @@ class Settings(BaseSettings):
     watcher_log_cleanup_retention_days: int = Field(
         default=365, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS
     )
+    watcher_log_cleanup_timeliness_log_retention_days: KindRetentionSetting = None
+    watcher_log_cleanup_freshness_log_retention_days: KindRetentionSetting = None
+    watcher_log_cleanup_anomaly_result_retention_days: KindRetentionSetting = None
+    watcher_log_cleanup_alert_retention_days: KindRetentionSetting = None
     watcher_log_cleanup_batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1, le=MAX_BATCH_SIZE)
     # Accepted so existing deployments keep starting; Watcher has no Celery or Redis to watch.
     watcher_celery_queue_health_check_schedule: str | None = None
@@ -114,9 +123,16 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a five-field cron expression")
         return value
 
-    @field_validator("watcher_log_cleanup_schedule", mode="before")
+    @field_validator(
+        "watcher_log_cleanup_schedule",
+        "watcher_log_cleanup_timeliness_log_retention_days",
+        "watcher_log_cleanup_freshness_log_retention_days",
+        "watcher_log_cleanup_anomaly_result_retention_days",
+        "watcher_log_cleanup_alert_retention_days",
+        mode="before",
+    )
     @classmethod
-    def _blank_is_off(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("watcher_log_cleanup_schedule")

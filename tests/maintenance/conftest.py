@@ -68,6 +68,22 @@ async def run(
     return run_id
 
 
+async def overdue_run(
+    settings: Settings, pipeline_id: int, started: datetime, ended: datetime | None
+) -> int:
+    """A run of a pipeline with a one-minute timeliness threshold, found overdue by a check five
+    minutes after it started (its timeliness log row is written then); it ends at `ended`, or
+    is still going."""
+    async with app_client(settings, clock=lambda: started + timedelta(minutes=5)) as then:
+        run_id = await run(then, pipeline_id, started, finished=False)
+        report = await then.post("/timeliness", json={"lookback_minutes": 60})
+        assert run_id in [item["pipeline_execution_id"] for item in report.json()["items"]]
+        if ended is not None:
+            response = await end_run(then, run_id, end_date=ended.isoformat())
+            assert response.status_code == 204, response.text
+    return run_id
+
+
 async def status_of(client: httpx.AsyncClient, run_id: int) -> int:
     return (await client.get(f"/pipeline_execution/{run_id}")).status_code
 

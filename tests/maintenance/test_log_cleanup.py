@@ -14,6 +14,7 @@ from tests.maintenance.conftest import (
     Era,
     log_cleanup,
     new_era,
+    overdue_run,
     run,
     status_of,
     surviving,
@@ -308,12 +309,7 @@ async def test_monitoring_logs_go_with_their_runs_and_undelivered_alerts_stay(
     pipeline_id = await create_pipeline(
         client, f"overdue {unique}", timeliness_number=1, timeliness_datepart="minute"
     )
-    started = era.old()
-    slow = await run(client, pipeline_id, started, finished=False)
-    async with app_client(settings, clock=lambda: started + timedelta(minutes=5)) as then:
-        report = (await then.post("/timeliness", json={"lookback_minutes": 60})).json()
-    assert [item["pipeline_execution_id"] for item in report["items"]] == [slow]
-    await end_run(client, slow, end_date=(started + timedelta(minutes=10)).isoformat())
+    slow = await overdue_run(settings, pipeline_id, era.old(), era.old(10))
     alerts = (await client.get("/alert", params={"pipeline_id": pipeline_id})).json()
 
     answer = await log_cleanup(settings, era.now)

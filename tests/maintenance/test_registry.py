@@ -25,6 +25,7 @@ from watcher_server.maintenance.registry import (
     StandaloneLog,
     registry_problems,
 )
+from watcher_server.maintenance.retention import Retention
 from watcher_server.maintenance.service import clean_logs
 from watcher_server.models import Base
 from watcher_server.settings import Settings
@@ -60,9 +61,14 @@ PROBE_REGISTRY = CleanupRegistry(
     ),
     execution_references=(ExecutionReference(alert, "pipeline_execution_id"),),
     standalone_logs=(
-        StandaloneLog(alert, "created_at", only=lambda table: table.c.delivered.is_(True)),
         StandaloneLog(
-            freshness_log, "created_at", seed_counter="total_freshness_pipeline_logs_deleted"
+            alert, "created_at", "alert", only=lambda table, _: table.c.delivered.is_(True)
+        ),
+        StandaloneLog(
+            freshness_log,
+            "created_at",
+            "freshness_log",
+            seed_counter="total_freshness_pipeline_logs_deleted",
         ),
     ),
 )
@@ -171,8 +177,9 @@ async def test_plugged_in_tables_are_cleaned_by_their_rules(probe_database: str)
                     insert(freshness_log), [{"created_at": at} for at in [OLD] * 3 + [YOUNG] * 2]
                 )
 
-            dry = await clean_logs(db, NOW, 90, 2, dry_run=True, registry=PROBE_REGISTRY)
-            real = await clean_logs(db, NOW, 90, 2, registry=PROBE_REGISTRY)
+            retention = Retention(90)
+            dry = await clean_logs(db, NOW, retention, 2, dry_run=True, registry=PROBE_REGISTRY)
+            real = await clean_logs(db, NOW, retention, 2, registry=PROBE_REGISTRY)
 
             expected = {
                 "pipeline_execution": 2,  # "logged" and "delivered"

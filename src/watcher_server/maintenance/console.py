@@ -11,6 +11,7 @@ from watcher_server.clock import utcnow
 from watcher_server.db import Database, migrate
 from watcher_server.errors import WatcherError
 from watcher_server.maintenance import service
+from watcher_server.maintenance.retention import Retention
 from watcher_server.maintenance.schemas import LogCleanupOut
 from watcher_server.maintenance.service import Batch, CleanupReport
 from watcher_server.settings import Settings
@@ -21,7 +22,7 @@ class CleanupFailed(Exception):
 
 
 def run_cleanup(
-    settings: Settings, retention_days: int, batch_size: int, *, dry_run: bool, as_json: bool
+    settings: Settings, retention: Retention, batch_size: int, *, dry_run: bool, as_json: bool
 ) -> None:
     """Run the cleanup against the configured database and print what it deleted."""
     current, head = migrate.current_revision(settings.database_url), migrate.head_revision()
@@ -31,7 +32,7 @@ def run_cleanup(
             "run `watcher db upgrade` first"
         )
     try:
-        report = asyncio.run(_clean(settings, utcnow(), retention_days, batch_size, dry_run))
+        report = asyncio.run(_clean(settings, utcnow(), retention, batch_size, dry_run))
     except WatcherError as exc:
         raise CleanupFailed(exc.message) from None
     if as_json:
@@ -41,12 +42,12 @@ def run_cleanup(
 
 
 async def _clean(
-    settings: Settings, now: datetime, retention_days: int, batch_size: int, dry_run: bool
+    settings: Settings, now: datetime, retention: Retention, batch_size: int, dry_run: bool
 ) -> CleanupReport:
     db = Database(settings.database_url, pool_size=1)
     try:
         # The same count as a dry run gives the progress bar its total.
-        estimate = await service.clean_logs(db, now, retention_days, batch_size, dry_run=True)
+        estimate = await service.clean_logs(db, now, retention, batch_size, dry_run=True)
         if dry_run:
             return estimate
         console = Console(stderr=True)
@@ -64,7 +65,7 @@ async def _clean(
             def advance(batch: Batch) -> None:
                 progress.advance(task, sum(batch.rows.values()))
 
-            return await service.clean_logs(db, now, retention_days, batch_size, on_batch=advance)
+            return await service.clean_logs(db, now, retention, batch_size, on_batch=advance)
     finally:
         await db.dispose()
 
@@ -72,7 +73,13 @@ async def _clean(
 def _summary(report: CleanupReport) -> str:
     total = sum(report.rows.values())
     width = max(len(table) for table in report.rows)
-    lines = [f"cutoff: {report.cutoff.isoformat()} ({report.retention_days} days before now)"]
+    kind_width = max(len(kind) for kind in report.cutoffs)
+    lines = ["cutoffs:"]
+    lines += [
+        f"  {kind:<{kind_width}}  {cutoff.isoformat()} "
+        f"({report.retention.days(kind)} days before now)"
+        for kind, cutoff in report.cutoffs.items()
+    ]
     if report.dry_run:
         lines.append(f"dry run: would delete {total:,} rows, deleted nothing")
     else:

@@ -5,8 +5,11 @@
 
 * `ExecutionChild`: rows that belong to one run (timeliness log, anomaly result). They are deleted
   in the same batch as their run, just before it.
-* `StandaloneLog`: rows with their own timestamp (freshness log, alert outbox). Rows older than the
-  cutoff go, optionally only those matching a condition (delivered alerts only).
+* `StandaloneLog`: rows that expire by their own timestamp and the cutoff of their kind's
+  retention (freshness log, alert outbox, and the timeliness log and anomaly results too, which
+  may be kept for less time than their runs). Rows older than the cutoff go, optionally only
+  those matching a condition (delivered alerts only). A table can have both entries: its rows
+  then go at their own cutoff, or with their run, whichever comes first.
 * `ExecutionReference`: rows that point at a run but must not go with it (an alert not delivered
   yet, pending detection work). While such a row exists, its run and every run it is nested in are
   kept. When the same table also has a `StandaloneLog` entry, rows that entry deletes stop counting.
@@ -18,11 +21,13 @@ on a foreign key or scan a large table once per batch.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, UniqueConstraint, select
+from sqlalchemy import Column, MetaData, Table, UniqueConstraint, exists, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from watcher_server.maintenance.retention import Cutoffs, Kind
 from watcher_server.models import (
     Alert,
     AlertDelivery,
@@ -35,7 +40,8 @@ from watcher_server.models import (
 
 EXECUTIONS: Table = PipelineExecution.__table__  # type: ignore[assignment]
 
-RowFilter = Callable[[Table], ColumnElement[bool]]
+# The condition a row past its cutoff must also meet to go; it is given the table and the cutoff.
+RowFilter = Callable[[Table, datetime], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
@@ -65,16 +71,19 @@ class ExecutionReference:
 
 @dataclass(frozen=True)
 class StandaloneLog:
-    """A table whose rows go once `timestamp_column` is before the cutoff (and `only` holds)."""
+    """A table whose rows go once `timestamp_column` is before the cutoff of the `retention`
+    kind (and `only` holds)."""
 
     table: Table
     timestamp_column: str
+    retention: Kind
     only: RowFilter | None = None
     seed_counter: str | None = None
 
-    def expired(self, cutoff: Any) -> ColumnElement[bool]:
+    def expired(self, cutoffs: Cutoffs) -> ColumnElement[bool]:
+        cutoff = cutoffs[self.retention]
         condition = self.table.c[self.timestamp_column] < cutoff
-        return condition if self.only is None else condition & self.only(self.table)
+        return condition if self.only is None else condition & self.only(self.table, cutoff)
 
 
 @dataclass(frozen=True)
@@ -94,17 +103,27 @@ class CleanupRegistry:
         return next((log for log in self.standalone_logs if log.table is table), None)
 
 
-def _delivered(alerts: Table) -> ColumnElement[bool]:
-    """Alerts every channel has taken: routed, with no delivery still being retried."""
+def _delivered(alerts: Table, _cutoff: datetime) -> ColumnElement[bool]:
+    """Alerts whose delivery is over: routed, with no delivery still being retried (delivered,
+    or undeliverable: no channel was configured). A pending alert is never lost to cleanup."""
     pending = select(AlertDelivery.alert_id).where(
         AlertDelivery.alert_id == alerts.c.id, AlertDelivery.status == "pending"
     )
     return alerts.c.routed_at.is_not(None) & ~pending.exists()
 
 
-def _resolved(logs: Table) -> ColumnElement[bool]:
+def _resolved(logs: Table, _cutoff: datetime) -> ColumnElement[bool]:
     """Freshness episodes that ended; an open one stays, or the next check would re-alert."""
     return logs.c.resolved_at.is_not(None)
+
+
+def _run_ended_before(logs: Table, cutoff: datetime) -> ColumnElement[bool]:
+    """Timeliness rows of runs that ended before the cutoff. The row is how the check knows it
+    logged and alerted a run: without it, a run still going, or one that ended inside the check's
+    lookback window, would be logged and alerted again."""
+    return exists().where(
+        EXECUTIONS.c.id == logs.c.pipeline_execution_id, EXECUTIONS.c.end_date < cutoff
+    )
 
 
 # The plug-in point: one entry per table cleanup deletes from (see the module docstring).
@@ -129,10 +148,19 @@ REGISTRY = CleanupRegistry(
         StandaloneLog(
             FreshnessPipelineLog.__table__,
             "created_at",
+            "freshness_log",
             only=_resolved,
             seed_counter="total_freshness_pipeline_logs_deleted",
         ),
-        StandaloneLog(Alert.__table__, "created_at", only=_delivered),
+        StandaloneLog(Alert.__table__, "created_at", "alert", only=_delivered),
+        # Rows of runs still kept, when their own retention is the shorter.
+        StandaloneLog(
+            TimelinessPipelineExecutionLog.__table__,
+            "created_at",
+            "timeliness_log",
+            only=_run_ended_before,
+        ),
+        StandaloneLog(AnomalyDetectionResult.__table__, "detected_at", "anomaly_result"),
     ),
 )
 

@@ -1,7 +1,7 @@
 """Every SQL statement of log cleanup.
 
-A run is eligible when it started before the cutoff, has finished, and no reference keeps it;
-a tree of nested runs goes only when all of its runs are eligible (see `trees.py`).
+A run is eligible when it started before the runs' cutoff, has finished, and no reference keeps
+it; a tree of nested runs goes only when all of its runs are eligible (see `trees.py`).
 """
 
 from collections.abc import Iterator, Sequence
@@ -14,32 +14,33 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.db.bulk import delete_where_in, is_one_of, key_chunks
 from watcher_server.maintenance.registry import EXECUTIONS, CleanupRegistry, StandaloneLog
+from watcher_server.maintenance.retention import Cutoffs
 from watcher_server.maintenance.trees import NestedRun
 
 executions = EXECUTIONS
 
 
-def _kept_by_reference(registry: CleanupRegistry, cutoff: datetime) -> Iterator[Any]:
+def _kept_by_reference(registry: CleanupRegistry, cutoffs: Cutoffs) -> Iterator[Any]:
     """One condition per reference table: a row of it points at the run and outlives cleanup."""
     for reference in registry.execution_references:
         condition = reference.column == executions.c.id
         rule = registry.standalone_rule(reference.table)
         if rule is not None:
-            condition = condition & ~rule.expired(cutoff)
+            condition = condition & ~rule.expired(cutoffs)
         yield exists().where(condition)
 
 
-def _eligible(cutoff: datetime, registry: CleanupRegistry) -> ColumnElement[bool]:
+def _eligible(cutoffs: Cutoffs, registry: CleanupRegistry) -> ColumnElement[bool]:
     return and_(
-        executions.c.start_date < cutoff,
+        executions.c.start_date < cutoffs["runs"],
         executions.c.completed_successfully.is_not(None),
-        *(~kept for kept in _kept_by_reference(registry, cutoff)),
+        *(~kept for kept in _kept_by_reference(registry, cutoffs)),
     )
 
 
 async def lock_eligible_roots(
     conn: AsyncConnection,
-    cutoff: datetime,
+    cutoffs: Cutoffs,
     after: tuple[datetime, int] | None,
     limit: int,
     registry: CleanupRegistry,
@@ -50,7 +51,7 @@ async def lock_eligible_roots(
     are skipped rather than waited for.
     """
     statement = select(executions.c.id).where(
-        executions.c.parent_id.is_(None), _eligible(cutoff, registry)
+        executions.c.parent_id.is_(None), _eligible(cutoffs, registry)
     )
     if after is not None:
         start, run_id = after
@@ -74,7 +75,7 @@ async def position_of(conn: AsyncConnection, run_id: int) -> tuple[datetime, int
 
 
 async def nested_runs(
-    conn: AsyncConnection, root_ids: Sequence[int], cutoff: datetime, registry: CleanupRegistry
+    conn: AsyncConnection, root_ids: Sequence[int], cutoffs: Cutoffs, registry: CleanupRegistry
 ) -> list[NestedRun]:
     """Every run nested under `root_ids`, at any depth, with whether it is eligible.
 
@@ -89,7 +90,7 @@ async def nested_runs(
             statement = select(
                 executions.c.id,
                 executions.c.parent_id,
-                case((_eligible(cutoff, registry), 1), else_=0),
+                case((_eligible(cutoffs, registry), 1), else_=0),
             ).where(is_one_of(conn, executions.c.parent_id, chunk))
             rows = (await conn.execute(statement)).all()
             level += [NestedRun(run_id, parent, bool(ok)) for run_id, parent, ok in rows]
@@ -114,13 +115,13 @@ async def delete_executions(
 
 
 async def delete_expired_logs(
-    conn: AsyncConnection, log: StandaloneLog, cutoff: datetime, limit: int
+    conn: AsyncConnection, log: StandaloneLog, cutoffs: Cutoffs, limit: int
 ) -> int:
     """Delete up to `limit` of the oldest expired rows of a standalone log; the rows deleted."""
     key = tuple(log.table.primary_key.columns)
     oldest = (
         select(*key)
-        .where(log.expired(cutoff))
+        .where(log.expired(cutoffs))
         .order_by(log.table.c[log.timestamp_column])
         .limit(limit)
     )
@@ -128,9 +129,9 @@ async def delete_expired_logs(
     return (await conn.execute(delete(log.table).where(matches))).rowcount
 
 
-def _deletable_executions(cutoff: datetime, registry: CleanupRegistry) -> Select[Any]:
+def _deletable_executions(cutoffs: Cutoffs, registry: CleanupRegistry) -> Select[Any]:
     """Ids of every run a cleanup would delete now: the runs of trees that are all eligible."""
-    eligible = _eligible(cutoff, registry)
+    eligible = _eligible(cutoffs, registry)
     # Walk up from every nested run that must stay, to the root of its tree.
     upward = (
         select(executions.c.id, executions.c.parent_id)
@@ -156,20 +157,20 @@ def _deletable_executions(cutoff: datetime, registry: CleanupRegistry) -> Select
 
 
 async def count_deletable(
-    conn: AsyncConnection, cutoff: datetime, registry: CleanupRegistry
+    conn: AsyncConnection, cutoffs: Cutoffs, registry: CleanupRegistry
 ) -> dict[str, int]:
-    """What a cleanup with this cutoff would delete now, per table, without deleting it."""
-    deletable = _deletable_executions(cutoff, registry)
+    """What a cleanup with these cutoffs would delete now, per table, without deleting it."""
+    deletable = _deletable_executions(cutoffs, registry)
     total = select(func.count()).select_from(deletable.subquery())
     counts = {executions.name: await _count(conn, total)}
     for child in registry.execution_children:
         statement = select(func.count()).where(child.column.in_(deletable))
         rule = registry.standalone_rule(child.table)
         if rule is not None:  # those rows go with the standalone log, not with their run
-            statement = statement.where(~rule.expired(cutoff))
+            statement = statement.where(~rule.expired(cutoffs))
         counts[child.table.name] = counts.get(child.table.name, 0) + await _count(conn, statement)
     for log in registry.standalone_logs:
-        statement = select(func.count()).select_from(log.table).where(log.expired(cutoff))
+        statement = select(func.count()).select_from(log.table).where(log.expired(cutoffs))
         counts[log.table.name] = counts.get(log.table.name, 0) + await _count(conn, statement)
     return counts
 

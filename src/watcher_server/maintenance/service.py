@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from watcher_server.maintenance.registry import (
     CleanupRegistry,
     StandaloneLog,
 )
+from watcher_server.maintenance.retention import Cutoffs, Retention
 from watcher_server.maintenance.schemas import SEED_COUNTERS
 from watcher_server.maintenance.trees import deletable_trees
 from watcher_server.settings import Settings
@@ -76,8 +77,8 @@ class BatchSizer:
 
 @dataclass
 class CleanupReport:
-    cutoff: datetime
-    retention_days: int
+    retention: Retention
+    cutoffs: Cutoffs
     batch_size: int
     dry_run: bool
     rows: dict[str, int]
@@ -96,7 +97,7 @@ class CleanupReport:
 async def clean_logs(
     db: Database,
     now: datetime,
-    retention_days: int,
+    retention: Retention,
     batch_size: int,
     *,
     dry_run: bool = False,
@@ -104,25 +105,26 @@ async def clean_logs(
     on_batch: BatchListener | None = None,
     rest_per_batch: float = REST_PER_BATCH,
 ) -> CleanupReport:
-    """Delete runs that started more than `retention_days` before `now`, and expired logs.
+    """Delete runs older than the runs' retention before `now`, with what belongs to them, and
+    each other kind's rows older than its own retention.
 
     With `dry_run`, count what would be deleted and delete nothing.
     """
     started = time.perf_counter()
-    cutoff = now - timedelta(days=retention_days)
+    cutoffs = retention.cutoffs(now)
     report = CleanupReport(
-        cutoff, retention_days, batch_size, dry_run, dict.fromkeys(registry.tables(), 0)
+        retention, cutoffs, batch_size, dry_run, dict.fromkeys(registry.tables(), 0)
     )
     if dry_run:
         async with db.transaction() as conn:
-            report.rows.update(await repo.count_deletable(conn, cutoff, registry))
+            report.rows.update(await repo.count_deletable(conn, cutoffs, registry))
     else:
         # Logs first: an expired log row that points at a run no longer keeps it.
         sizer = BatchSizer(batch_size)
         paced = partial(_run_batches, report, sizer, on_batch, rest_per_batch)
         for log in registry.standalone_logs:
-            await paced(partial(_log_batch, db, log, cutoff, sizer))
-        await paced(_ExecutionBatches(db, cutoff, sizer, registry).next)
+            await paced(partial(_log_batch, db, log, cutoffs, sizer))
+        await paced(_ExecutionBatches(db, cutoffs, sizer, registry).next)
     report.counters = seed_counters(report.rows, registry)
     report.seconds = time.perf_counter() - started
     _log_report(report)
@@ -134,7 +136,7 @@ async def run_scheduled_cleanup(db: Database, settings: Settings, now: datetime)
     return await clean_logs(
         db,
         now,
-        settings.watcher_log_cleanup_retention_days,
+        Retention.named(settings, prefix="watcher_log_cleanup_"),
         settings.watcher_log_cleanup_batch_size,
     )
 
@@ -161,9 +163,9 @@ class _ExecutionBatches:
     """Batches over the trees of old runs, oldest first; each batch resumes after the last."""
 
     def __init__(
-        self, db: Database, cutoff: datetime, sizer: BatchSizer, registry: CleanupRegistry
+        self, db: Database, cutoffs: Cutoffs, sizer: BatchSizer, registry: CleanupRegistry
     ) -> None:
-        self.db, self.cutoff, self.sizer, self.registry = db, cutoff, sizer, registry
+        self.db, self.cutoffs, self.sizer, self.registry = db, cutoffs, sizer, registry
         self.after: tuple[datetime, int] | None = None
 
     async def next(self) -> Batch | None:
@@ -186,11 +188,11 @@ class _ExecutionBatches:
         size = self.sizer.size
         async with self.db.transaction() as conn:
             root_ids = await repo.lock_eligible_roots(
-                conn, self.cutoff, self.after, size, self.registry
+                conn, self.cutoffs, self.after, size, self.registry
             )
             if not root_ids:
                 return None
-            nested = await repo.nested_runs(conn, root_ids, self.cutoff, self.registry)
+            nested = await repo.nested_runs(conn, root_ids, self.cutoffs, self.registry)
             chosen = deletable_trees(root_ids, nested, size)
             after = await repo.position_of(conn, root_ids[chosen.roots_examined - 1])
             rows = await repo.delete_executions(conn, chosen.levels, self.registry)
@@ -199,11 +201,11 @@ class _ExecutionBatches:
 
 
 async def _log_batch(
-    db: Database, log: StandaloneLog, cutoff: datetime, sizer: BatchSizer
+    db: Database, log: StandaloneLog, cutoffs: Cutoffs, sizer: BatchSizer
 ) -> Batch | None:
     started = time.perf_counter()
     async with db.transaction() as conn:
-        rows = await repo.delete_expired_logs(conn, log, cutoff, sizer.size)
+        rows = await repo.delete_expired_logs(conn, log, cutoffs, sizer.size)
     if rows == 0:
         return None
     return Batch({log.table.name: rows}, time.perf_counter() - started)
@@ -222,9 +224,10 @@ def seed_counters(rows: dict[str, int], registry: CleanupRegistry) -> dict[str, 
 def _log_report(report: CleanupReport) -> None:
     verb = "would delete" if report.dry_run else "deleted"
     tables = ", ".join(f"{table}={rows}" for table, rows in report.rows.items())
+    cutoffs = ", ".join(f"{kind} {cutoff.isoformat()}" for kind, cutoff in report.cutoffs.items())
     logger.info(
-        "log cleanup (cutoff %s) %s %s in %d batches, %.2f s",
-        report.cutoff.isoformat(),
+        "log cleanup (cutoffs: %s) %s %s in %d batches, %.2f s",
+        cutoffs,
         verb,
         tables,
         report.batches,
