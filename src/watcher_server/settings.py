@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Caps of GET /lineage/{address_id}: deeper or larger graphs are cut and marked truncated.
     watcher_lineage_max_depth: int = Field(default=50, ge=1, le=10_000)
     watcher_lineage_max_nodes: int = Field(default=2_000, ge=1, le=1_000_000)
+    # An end this much before its run's start (a caller's clock behind the server's, which
+    # chose the start) ends the run at its start instead of being refused; 0 refuses them all.
+    watcher_end_before_start_tolerance_seconds: float = Field(default=300, ge=0, le=86_400)
     watcher_timeliness_check_lookback_minutes: int = Field(
         default=60, ge=5, le=MAX_LOOKBACK_MINUTES
     )

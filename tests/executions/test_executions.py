@@ -189,7 +189,7 @@ async def test_end_validation(client: httpx.AsyncClient, unique: str) -> None:
     other = await create_pipeline(client, f"other {unique}")
     run = await start_run(client, pipeline_id, start_date=iso(T0))
 
-    before_start = await end_run(client, run, end_date=iso(T0 - timedelta(seconds=1)))
+    before_start = await end_run(client, run, end_date=iso(T0 - timedelta(days=1)))
     assert before_start.status_code == 422
     assert before_start.json()["message"].startswith("end_date:")
     wrong_owner = await end_run(client, run, pipeline_id=other)

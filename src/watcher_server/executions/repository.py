@@ -101,24 +101,26 @@ _EXECUTION_EXISTS = select(
 )
 
 
-def _moved_forward(column: ColumnElement[Any], flag: str) -> ColumnElement[Any]:
-    """`column` set to the end time when `flag` is true and that moves it forward (never back)."""
-    end = bindparam("end_at", type_=UTCDateTime())
+def _moved_forward(
+    column: ColumnElement[Any], flag: str, end: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """`column` set to `end` when `flag` is true and that moves it forward (never back)."""
     moves = and_(bindparam(flag, type_=Boolean()), or_(column.is_(None), column < end))
     return case((moves, end), else_=column)
 
 
-def _advance_values(new_watermark: ColumnElement[Any]) -> dict[str, Any]:
-    """What a successful run changes on its pipeline: the watermark moves to the run's upper
-    bound, each last_target_* moves forward (never back) when its count is positive, and
-    load_lineage is cleared."""
+def _advance_values(new_watermark: ColumnElement[Any], end: ColumnElement[Any]) -> dict[str, Any]:
+    """What a successful run ending at `end` changes on its pipeline: the watermark moves to
+    the run's upper bound, each last_target_* moves forward (never back) to `end` when its
+    count is positive, and load_lineage is cleared."""
+    pipeline = pipelines.c
     return {
         "load_lineage": False,
-        "watermark": func.coalesce(new_watermark, pipelines.c.watermark),
-        "last_target_insert": _moved_forward(pipelines.c.last_target_insert, "inserted"),
-        "last_target_update": _moved_forward(pipelines.c.last_target_update, "updated"),
+        "watermark": func.coalesce(new_watermark, pipeline.watermark),
+        "last_target_insert": _moved_forward(pipeline.last_target_insert, "inserted", end),
+        "last_target_update": _moved_forward(pipeline.last_target_update, "updated", end),
         "last_target_soft_delete": _moved_forward(
-            pipelines.c.last_target_soft_delete, "soft_deleted"
+            pipeline.last_target_soft_delete, "soft_deleted", end
         ),
     }
 
@@ -126,7 +128,11 @@ def _advance_values(new_watermark: ColumnElement[Any]) -> dict[str, Any]:
 _ADVANCE_PIPELINE = (
     update(pipelines)
     .where(pipelines.c.id == _param("advanced_id", pipelines.c.id))
-    .values(_advance_values(_param("new_watermark", pipelines.c.watermark)))
+    .values(
+        _advance_values(
+            _param("new_watermark", pipelines.c.watermark), bindparam("end_at", UTCDateTime())
+        )
+    )
     # By the parameter, not the column: RETURNING writes columns unqualified, and in the
     # subquery `id` would be the rule's own.
     .returning(has_active_rule(_param("advanced_id", pipelines.c.id)))
@@ -135,29 +141,53 @@ _ADVANCE_PIPELINE = (
 
 def _finish_running(merge_metadata: bool) -> Update:
     """UPDATE of a running run to its end, RETURNING what its pipeline's update needs. It
-    changes nothing when the run does not exist, has ended, starts after `end_at` or belongs
-    to another pipeline than the one given: the caller then explains why on the checked path.
+    changes nothing when the run does not exist, has ended, starts after `latest_start` or
+    belongs to another pipeline than the one given: the caller then explains why on the
+    checked path.
 
     Duration and throughput are computed from the stored start, in SQL; runs at the edges of
-    time take the checked path, where Python can subtract them. With `merge_metadata`,
-    metadata sent at the end is merged over the start's (PostgreSQL only, see
-    db.types.merged_document); without, the statement leaves metadata alone and an end that
-    sends some must take the checked path.
+    time take the checked path, where Python can subtract them. With `merge_metadata`
+    (PostgreSQL only, see db.types.merged_document), metadata sent at the end is merged over
+    the start's, and a run whose start is after `end_at` (but not after `latest_start`) ends
+    at its start, with `early_end_metadata` merged instead (see service._recorded_end).
+    Without, the statement leaves metadata alone and accepts no end before the start
+    (`latest_start` is `end_at`): such ends, and ends that send metadata, take the checked
+    path.
     """
     run = executions.c
     end = bindparam("end_at", type_=UTCDateTime())
-    seconds = seconds_between(run.start_date, end)
-    total_rows = _param("total_rows", run.total_rows)
+    if merge_metadata:
+        early = run.start_date > end
+        latest_start = bindparam("latest_start", type_=UTCDateTime())
+        values = _ended_values(case((early, run.start_date), else_=end))
+        values["execution_metadata"] = _merged_metadata(early)
+    else:
+        latest_start, values = end, _ended_values(end)
     expected_pipeline = _param("expected_pipeline_id", run.pipeline_id)
     guards = [
         run.id == _param("execution_id", run.id),
         run.end_date.is_(None),
-        run.start_date <= end,
+        run.start_date <= latest_start,
         or_(expected_pipeline.is_(None), run.pipeline_id == expected_pipeline),
         finite(run.start_date),
         finite(end),
     ]
-    values: dict[str, Any] = {
+    return (
+        update(executions)
+        .where(*guards)
+        .values(values)
+        .returning(
+            run.id, run.pipeline_id, run.next_watermark, run.completed_successfully, run.end_date
+        )
+    )
+
+
+def _ended_values(end: ColumnElement[Any]) -> dict[str, Any]:
+    """The columns an end sets on a running run ending at `end`, from the bind parameters."""
+    run = executions.c
+    seconds = seconds_between(run.start_date, end)
+    total_rows = _param("total_rows", run.total_rows)
+    return {
         "end_date": end,
         "completed_successfully": _param("completed_successfully", run.completed_successfully),
         "duration_seconds": func.round(seconds),
@@ -172,18 +202,18 @@ def _finish_running(merge_metadata: bool) -> Update:
             else_=run.idempotency_key,
         ),
     }
-    if merge_metadata:
-        metadata = run.execution_metadata
-        added = bindparam("added_metadata", type_=metadata.type)
-        values["execution_metadata"] = case(
-            (bindparam("merge_metadata", type_=Boolean()), merged_document(metadata, added)),
-            else_=metadata,
-        )
-    return (
-        update(executions)
-        .where(*guards)
-        .values(values)
-        .returning(run.id, run.pipeline_id, run.next_watermark, run.completed_successfully)
+
+
+def _merged_metadata(early: ColumnElement[bool]) -> ColumnElement[Any]:
+    """The run's metadata with `early_end_metadata` merged over it when it ends `early`, else
+    `added_metadata` when `merge_metadata` says some was sent."""
+    metadata = executions.c.execution_metadata
+    added = bindparam("added_metadata", type_=metadata.type)
+    early_added = bindparam("early_end_metadata", type_=metadata.type)
+    return case(
+        (early, merged_document(metadata, early_added)),
+        (bindparam("merge_metadata", type_=Boolean()), merged_document(metadata, added)),
+        else_=metadata,
     )
 
 
@@ -196,7 +226,7 @@ def _end_running_statement() -> Select:
     advanced = (
         update(pipelines)
         .where(pipelines.c.id == finished.c.pipeline_id, succeeded)
-        .values(_advance_values(finished.c.next_watermark))
+        .values(_advance_values(finished.c.next_watermark, finished.c.end_date))
         .cte("advanced")
     )
     queued = queue_detection_insert(
@@ -244,7 +274,7 @@ async def finish_running_execution(
     outcome: dict[str, Any],
 ) -> Row[Any] | None:
     """End a running run if every rule holds (see `_finish_running`): its pipeline_id,
-    next_watermark and completed_successfully; None when nothing changed."""
+    next_watermark, completed_successfully and end_date; None when nothing changed."""
     parameters = _end_parameters(execution_id, expected_pipeline_id, end_date, outcome)
     return (await conn.execute(_FINISH_RUNNING, parameters)).first()
 

@@ -1,11 +1,12 @@
 """HTTP routes of pipeline executions."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
 from watcher_server.common.schemas import Id
-from watcher_server.deps import DatabaseDep, NowDep, PageDep
+from watcher_server.deps import DatabaseDep, NowDep, PageDep, SettingsDep
 from watcher_server.executions import service
 from watcher_server.executions.schemas import (
     ExecutionEnd,
@@ -41,10 +42,17 @@ async def start_pipeline_execution(
 
 
 @router.post("/end_pipeline_execution", status_code=204)
-async def end_pipeline_execution(body: ExecutionEnd, db: DatabaseDep, now: NowDep) -> Response:
+async def end_pipeline_execution(
+    body: ExecutionEnd, db: DatabaseDep, now: NowDep, settings: SettingsDep
+) -> Response:
     """Record how a run ended. On success the pipeline's watermark moves to the run's
-    next_watermark and its last_target_* times move forward, in the same transaction."""
-    await service.end_execution(db, body, now)
+    next_watermark and its last_target_* times move forward, in the same transaction.
+
+    An end_date before the run's start by at most WATCHER_END_BEFORE_START_TOLERANCE_SECONDS
+    ends the run at its start, keeping the time sent as `reported_end_date` in its metadata.
+    """
+    tolerance = timedelta(seconds=settings.watcher_end_before_start_tolerance_seconds)
+    await service.end_execution(db, body, now, tolerance)
     return Response(status_code=204)
 
 

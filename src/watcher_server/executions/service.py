@@ -1,6 +1,6 @@
 """Rules for starting and ending runs, and for reading them back."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -21,6 +21,8 @@ _COUNTS = ("inserts", "updates", "soft_deletes", "total_rows")
 # lookup. Even 16 callers cycling 4 identical bodies without pause missed at most 4 times in
 # a row; more means the key is churning, and the caller should back off.
 START_ATTEMPTS = 10
+# The metadata key where a run that ended at its start keeps the earlier end time it was sent.
+REPORTED_END_DATE = "reported_end_date"
 
 
 def start_key(data: ExecutionStart, header_key: str | None) -> str | None:
@@ -91,11 +93,14 @@ async def _insert_or_replay(
     return None
 
 
-async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None:
+async def end_execution(
+    db: Database, data: ExecutionEnd, now: datetime, tolerance: timedelta
+) -> None:
     """Record a run's outcome; a success advances its pipeline's watermark in the same commit.
 
     Repeating the same end is harmless; a different outcome for an ended run is a conflict, so
-    a watermark never advances twice.
+    a watermark never advances twice. An end before the run's start by at most `tolerance`
+    ends it at its start (see `_recorded_end`).
     """
     end = data.end_date or now
     # The usual case (a running run, ended by its pipeline) needs no read: a guarded update
@@ -105,6 +110,9 @@ async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None
         "completed_successfully": data.completed_successfully is not False,
         **{count: getattr(data, count) for count in _COUNTS},
         **_dml_flags(data),
+        # For a run that started after `end` (PostgreSQL's statement only).
+        "latest_start": _latest_start(end, tolerance),
+        "early_end_metadata": _early_end_metadata(data, end),
     }
     if db.writes_in_one_statement:
         async with db.autocommit() as conn:
@@ -117,10 +125,12 @@ async def end_execution(db: Database, data: ExecutionEnd, now: datetime) -> None
                 if run.completed_successfully:
                     await _after_success(conn, run, data, end, now)
                 return
-    await _end_checked(db, data, end, now)
+    await _end_checked(db, data, end, now, tolerance)
 
 
-async def _end_checked(db: Database, data: ExecutionEnd, end: datetime, now: datetime) -> None:
+async def _end_checked(
+    db: Database, data: ExecutionEnd, end: datetime, now: datetime, tolerance: timedelta
+) -> None:
     """The end with every rule checked on the locked row, and a clear error when one fails."""
     async with db.transaction() as conn:
         run = await repo.lock_execution(conn, data.id)
@@ -134,16 +144,46 @@ async def _end_checked(db: Database, data: ExecutionEnd, end: datetime, now: dat
         if run.end_date is not None:
             _check_same_end(run, data)
             return
-        if end < run.start_date:
-            raise InvalidInput(
-                f"{end.isoformat()} is before the execution's start_date "
-                f"{run.start_date.isoformat()}",
-                "end_date",
-            )
+        recorded_end = _recorded_end(run, end, tolerance)
         succeeded = data.completed_successfully is not False
-        await repo.finish_execution(conn, run.id, _outcome(run, data, end, succeeded))
+        outcome = _outcome(run, data, end, recorded_end, succeeded)
+        await repo.finish_execution(conn, run.id, outcome)
         if succeeded:
-            await _after_success(conn, run, data, end, now)
+            await _after_success(conn, run, data, recorded_end, now)
+
+
+def _recorded_end(run: Row[Any], end: datetime, tolerance: timedelta) -> datetime:
+    """When the run ended, as recorded: `end`, or its start_date when `end` is before it by at
+    most `tolerance`. A run started without a start_date took the server's time, and a caller
+    whose clock is behind reports an end before it: refusing that would leave the run running
+    for ever, so it ends at its start and keeps the time sent as reported_end_date."""
+    if end >= run.start_date:
+        return end
+    if run.start_date - end > tolerance:
+        raise InvalidInput(
+            f"{end.isoformat()} is before the execution's start_date "
+            f"{run.start_date.isoformat()} by more than the {tolerance.total_seconds():g} "
+            "seconds tolerated",
+            "end_date",
+        )
+    return run.start_date
+
+
+def _latest_start(end: datetime, tolerance: timedelta) -> datetime:
+    """The latest start_date an end at `end` is accepted for (see `_recorded_end`)."""
+    last = datetime.max.replace(tzinfo=UTC)
+    return end + tolerance if last - end > tolerance else last
+
+
+def _early_end_metadata(data: ExecutionEnd, end: datetime) -> dict[str, Any]:
+    """What an end before its run's start merges into the run's metadata: the metadata sent,
+    and the end time it reported."""
+    return {**(data.execution_metadata or {}), REPORTED_END_DATE: _json_time(end)}
+
+
+def _json_time(moment: datetime) -> str:
+    """`moment` as the API writes times (ISO 8601, UTC as Z)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 async def _after_success(
@@ -161,11 +201,13 @@ def _dml_flags(data: ExecutionEnd) -> dict[str, bool]:
     return {flag: bool(getattr(data, count)) for count, flag in DML_FLAGS.items()}
 
 
-def _outcome(run: Row[Any], data: ExecutionEnd, end: datetime, succeeded: bool) -> dict[str, Any]:
-    elapsed = end - run.start_date
+def _outcome(
+    run: Row[Any], data: ExecutionEnd, end: datetime, recorded_end: datetime, succeeded: bool
+) -> dict[str, Any]:
+    elapsed = recorded_end - run.start_date
     seconds = elapsed.total_seconds()
     values: dict[str, Any] = {
-        "end_date": end,
+        "end_date": recorded_end,
         "completed_successfully": succeeded,
         # Half a second rounds up, as the database's round() does on the one-statement path.
         "duration_seconds": (elapsed + timedelta(milliseconds=500)) // timedelta(seconds=1),
@@ -177,8 +219,9 @@ def _outcome(run: Row[Any], data: ExecutionEnd, end: datetime, succeeded: bool) 
     values.update({count: getattr(data, count) for count in _COUNTS})
     if run.idempotency_key and run.idempotency_key.startswith(repo.AUTO_KEY_PREFIX):
         values["idempotency_key"] = None
-    if data.execution_metadata is not None:
-        values["execution_metadata"] = {**(run.execution_metadata or {}), **data.execution_metadata}
+    added = data.execution_metadata if recorded_end == end else _early_end_metadata(data, end)
+    if added is not None:
+        values["execution_metadata"] = {**(run.execution_metadata or {}), **added}
     return values
 
 
@@ -191,13 +234,22 @@ def _check_same_end(run: Row[Any], data: ExecutionEnd) -> None:
     ]
     if (data.completed_successfully is not False) != run.completed_successfully:
         differences.append("completed_successfully")
-    if data.end_date is not None and data.end_date != run.end_date:
+    if data.end_date is not None and not _ended_at(run, data.end_date):
         differences.append("end_date")
     if differences:
         raise Conflict(
             f"pipeline execution {run.id} has already ended; this call differs in "
             + ", ".join(differences)
         )
+
+
+def _ended_at(run: Row[Any], end: datetime) -> bool:
+    """Whether an ended run recorded `end` as its end: its end_date or, when it ended at its
+    start, the time an early end reported (see `_recorded_end`)."""
+    if end == run.end_date:
+        return True
+    reported = (run.execution_metadata or {}).get(REPORTED_END_DATE)
+    return run.end_date == run.start_date and reported == _json_time(end)
 
 
 async def get_execution(db: Database, execution_id: int) -> ExecutionTreeOut:
