@@ -6,9 +6,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
 from tests.factories import create_pipeline, end_run, start_run
+from tests.races import listening
 from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE
 
 
@@ -32,14 +32,8 @@ def statements(database: Any) -> Iterator[list[str]]:
         sent.append("COMMIT")
 
     engine = database.engine.sync_engine
-    listeners = (("before_cursor_execute", record), ("begin", begin), ("commit", commit))
-    for name, listener in listeners:
-        event.listen(engine, name, listener)
-    try:
+    with listening(engine, before_cursor_execute=record, begin=begin, commit=commit):
         yield sent
-    finally:
-        for name, listener in listeners:
-            event.remove(engine, name, listener)
 
 
 async def test_start_and_end_of_a_run_cost_the_fewest_statements(
