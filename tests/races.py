@@ -1,5 +1,6 @@
 """Forcing a race: another client's writes committed between two statements of one request."""
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -13,6 +14,17 @@ from tests.conftest import app_client
 from watcher_server.settings import Settings
 
 Step = Callable[[], Awaitable[Any]]
+
+
+async def assert_one_created(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], calls: int = 20
+) -> int:
+    """`calls` identical get-or-create POSTs at once: one 201, the others 200, all answering
+    the same id (which this returns)."""
+    responses = await asyncio.gather(*(client.post(path, json=body) for _ in range(calls)))
+    assert sorted(response.status_code for response in responses) == [200] * (calls - 1) + [201]
+    [row_id] = {response.json()["id"] for response in responses}
+    return row_id
 
 
 @contextmanager

@@ -1,13 +1,11 @@
 """Anomaly detection rules through the API: get-or-create, read, change, validation."""
 
-import asyncio
-
 import httpx
 import pytest
 
 from tests.conftest import app_client
 from tests.factories import create_pipeline
-from tests.races import post_while_taken_and_freed
+from tests.races import assert_one_created, post_while_taken_and_freed
 from watcher_server.settings import Settings
 
 METRICS = {"duration_seconds", "inserts", "updates", "soft_deletes", "total_rows", "throughput"}
@@ -142,13 +140,9 @@ async def test_concurrent_first_posts_create_one_rule(
 ) -> None:
     pipeline_id = await create_pipeline(client, f"rule race {unique}")
     body = {"pipeline_id": pipeline_id, "metric_field": "inserts"}
-    calls = (client.post("/anomaly_detection_rule", json=body) for _ in range(20))
-    responses = await asyncio.gather(*calls)
-
-    assert sorted(response.status_code for response in responses) == [200] * 19 + [201]
-    assert len({response.json()["id"] for response in responses}) == 1
+    rule_id = await assert_one_created(client, "/anomaly_detection_rule", body)
     listed = await client.get("/anomaly_detection_rule", params={"pipeline_id": pipeline_id})
-    assert [rule["id"] for rule in listed.json()] == [responses[0].json()["id"]]
+    assert [rule["id"] for rule in listed.json()] == [rule_id]
 
 
 async def test_a_rule_moved_after_it_beat_our_insert_is_created_again(

@@ -1,9 +1,7 @@
-import asyncio
-
 import httpx
 
 from tests.factories import create_pipeline, end_run, get_pipeline, start_run
-from tests.races import assert_created_after_a_rename
+from tests.races import assert_created_after_a_rename, assert_one_created
 from watcher_server.settings import Settings
 
 SDK_NULLS = {
@@ -254,12 +252,7 @@ async def test_concurrent_first_posts_create_one_pipeline(
     client: httpx.AsyncClient, unique: str
 ) -> None:
     body = {"name": f"race {unique}", "pipeline_type_name": f"race type {unique}"}
-    responses = await asyncio.gather(*(client.post("/pipeline", json=body) for _ in range(50)))
-
-    statuses = [response.status_code for response in responses]
-    assert statuses.count(201) == 1
-    assert statuses.count(200) == 49
-    assert len({response.json()["id"] for response in responses}) == 1
+    await assert_one_created(client, "/pipeline", body, calls=50)
     listed = (await client.get("/pipeline", params={"limit": 10_000})).json()
     assert [row["name"] for row in listed].count(f"race {unique}") == 1
 
