@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     watcher_background_jobs: bool = True
     watcher_alert_webhook_url: AnyHttpUrl | None = None
     watcher_alert_webhook_secret: SecretStr | None = None
+    # Signs the web console's form tokens (docs/console.md); set it when several processes
+    # serve the console, so that a form one of them rendered is accepted by the others.
+    watcher_console_secret: SecretStr | None = None
     watcher_alert_poll_seconds: float = Field(default=2.0, ge=0.05, le=60)
     watcher_alert_retry_max_seconds: float = Field(default=60.0, ge=0.1, le=3600)
     watcher_alert_timeout_seconds: float = Field(default=10.0, gt=0, le=120)

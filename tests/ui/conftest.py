@@ -16,20 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from bench.harness.chromium import CHROMIUM, CHROMIUM_ARGS
 
 from tests.processes import watcher_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -50,8 +40,18 @@ def api(live_server: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread while the browser is open, which the asyncio tests must never meet."""
+    here = Path(__file__).parent
+    items.sort(key=lambda item: here in Path(item.path).parents)
+
+
+@pytest.fixture(scope="session")
+def browser(live_server: str) -> Iterator[Any]:
+    """One Chromium for the whole run (it takes seconds to start); each test has its own
+    context (cookies, storage) and page. The server (and so the database, whose set-up runs
+    its own event loop) comes first."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
@@ -97,8 +97,11 @@ class Console:
 
     def check_accessibility(self) -> list[dict[str, Any]]:
         """Serious and critical axe-core violations of the page as it is now."""
-        self.page.add_script_tag(content=AXE.read_text())
-        result = self.page.evaluate("async () => await axe.run(document)")
+        if not self.page.evaluate("typeof axe !== 'undefined'"):
+            self.page.add_script_tag(content=AXE.read_text())
+        result = self.page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
     def screenshot(self, name: str) -> None:

@@ -1,47 +1,17 @@
 """The pipeline page in a browser: configuration, checks, the runs chart, and the actions."""
 
 import uuid
-from datetime import timedelta
 
 import httpx
 
 from tests.ui.conftest import Console
-from tests.ui.data import ago, create_pipeline, run
-
-
-def _history(api: httpx.Client, tag: str) -> tuple[int, list[int], int, int]:
-    """A pipeline with eight runs of about a minute (one failed), a duration rule, and a slow
-    last run that detection flags. Answers (pipeline, runs, failed run, slow run)."""
-    pipeline_id = create_pipeline(api, f"page_{tag}", freshness_number=1, freshness_datepart="day")
-    runs, failed = [], 0
-    for hours in range(9, 1, -1):
-        start = ago(hours=hours)
-        ok = hours != 5
-        runs.append(
-            run(
-                api,
-                pipeline_id,
-                start,
-                start + timedelta(seconds=60 + hours),
-                ok,
-                total_rows=100 + hours,
-                inserts=1,
-            )
-        )
-        if not ok:
-            failed = runs[-1]
-    rule = {"pipeline_id": pipeline_id, "metric_field": "duration_seconds", "minimum_executions": 3}
-    assert api.post("/anomaly_detection_rule", json=rule).status_code == 201
-    slow = run(api, pipeline_id, ago(minutes=40), ago(minutes=10), total_rows=99, inserts=1)
-    runs.append(slow)
-    assert api.post(f"/anomaly_detection/detect/{pipeline_id}").json()["status"] == "warning"
-    return pipeline_id, runs, failed, slow
+from tests.ui.data import create_pipeline, pipeline_with_history
 
 
 def test_the_chart_has_a_point_per_run_a_band_and_the_flagged_run(
     console: Console, api: httpx.Client
 ) -> None:
-    pipeline_id, runs, failed, slow = _history(api, uuid.uuid4().hex[:8])
+    pipeline_id, runs, failed, slow = pipeline_with_history(api, uuid.uuid4().hex[:8])
     page = console.open(f"/ui/pipelines/{pipeline_id}")
     assert page.title().startswith("Pipeline page_")
     page.locator("#charts[data-drawn]").wait_for(state="attached")
@@ -62,7 +32,7 @@ def test_the_chart_has_a_point_per_run_a_band_and_the_flagged_run(
 
 
 def test_unflagging_a_finding(console: Console, api: httpx.Client) -> None:
-    pipeline_id, _, _, slow = _history(api, uuid.uuid4().hex[:8])
+    pipeline_id, _, _, slow = pipeline_with_history(api, uuid.uuid4().hex[:8])
     page = console.open(f"/ui/pipelines/{pipeline_id}")
     page.get_by_role("button", name=f"Unflag run {slow} duration_seconds").click()
     page.wait_for_url(f"**/ui/pipelines/{pipeline_id}?saved=unflag#anomalies")

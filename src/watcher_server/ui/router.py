@@ -10,13 +10,13 @@ from starlette.staticfiles import StaticFiles
 
 from watcher_server.anomalies import service as anomalies_service
 from watcher_server.anomalies.schemas import UnflagRequest
-from watcher_server.deps import DatabaseDep, NowDep
+from watcher_server.deps import DatabaseDep, NowDep, SettingsDep
 from watcher_server.errors import InvalidInput, WatcherError
 from watcher_server.models import DatePart
 from watcher_server.pipelines import service as pipelines_service
 from watcher_server.pipelines.health import MEANING, WORST_FIRST, Health
 from watcher_server.pipelines.schemas import PipelinePatch
-from watcher_server.ui import csrf, service
+from watcher_server.ui import csrf, operations, runs, service
 from watcher_server.ui.forms import (
     THRESHOLD_FIELDS,
     FormErrors,
@@ -198,6 +198,50 @@ async def _apply(
             errors.general.append(exc.message)
         return errors
     return None
+
+
+@router.get("/ui/runs/{run_id:int}", response_class=HTMLResponse)
+async def run_page(run_id: int, db: DatabaseDep, now: NowDep) -> HTMLResponse:
+    """One run: outcome, metrics, watermark range, metadata, nested runs as a timeline."""
+    data = await runs.run_page(db, now, run_id)
+    if data is None:
+        return not_found(f"run {run_id}")
+    name = data.names.get(data.run.pipeline_id, f"pipeline {data.run.pipeline_id}")
+    return render(
+        "run.html", title=f"Run {run_id} of {name}", section="overview", data=data, now=now
+    )
+
+
+@router.get("/ui/alerts", response_class=HTMLResponse)
+async def alerts_page(
+    db: DatabaseDep,
+    now: NowDep,
+    kind: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    pipeline: Annotated[str | None, Query(max_length=20)] = None,
+    page: PageParam = None,
+) -> HTMLResponse:
+    """Alerts, newest first, with each channel's delivery; filters by kind, status, pipeline."""
+    query = operations.AlertsQuery(
+        kind=(kind or "").replace("\x00", "").strip() or None,
+        status=status if status in ("pending", "delivered", "undeliverable") else None,
+        pipeline_id=int(pipeline)
+        if pipeline and pipeline.isdigit() and int(pipeline) > 0
+        else None,
+        page=_page_number(page),
+    )
+    data = await operations.alerts_page(db, query)
+    title = f"Alerts of pipeline {query.pipeline_id}" if query.pipeline_id else "Alerts"
+    return render("alerts.html", title=title, section="alerts", data=data, now=now)
+
+
+@router.get("/ui/diagnostics", response_class=HTMLResponse)
+async def diagnostics_page(db: DatabaseDep, now: NowDep, settings: SettingsDep) -> HTMLResponse:
+    """The database, the background jobs, the queues and this process."""
+    data = await operations.diagnostics(db, settings, now)
+    return render(
+        "diagnostics.html", title="Diagnostics", section="diagnostics", data=data, now=now
+    )
 
 
 @router.get("/ui/{path:path}", response_class=HTMLResponse)

@@ -41,6 +41,18 @@ def number(value: float | None, digits: int = 0) -> str:
     return text.replace(",", "\u202f")
 
 
+def size(value: int | None) -> str:
+    """A number of bytes in KiB, MiB or GiB."""
+    if value is None:
+        return "—"
+    amount = float(value)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if amount < 1024 or unit == "GiB":
+            return f"{amount:.0f} {unit}" if unit == "bytes" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{amount:.1f} GiB"
+
+
 def timestamp(moment: datetime | None) -> str:
     return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -72,7 +84,12 @@ def _environment() -> Environment:
     )
     env.globals["static"] = static_url
     env.filters.update(
-        duration=duration, number=number, timestamp=timestamp, moment=moment, escape=escape
+        duration=duration,
+        number=number,
+        bytes=size,
+        timestamp=timestamp,
+        moment=moment,
+        escape=escape,
     )
     return env
 

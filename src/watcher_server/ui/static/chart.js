@@ -84,21 +84,52 @@
       : "");
     box.appendChild(caption);
     holder.appendChild(box);
-    var width = Math.max(280, holder.clientWidth);
+    var width = chartWidth();
     var axis = { stroke: color("--muted"), grid: { stroke: color("--line"), width: 1 },
                  ticks: { stroke: color("--line"), width: 1 } };
-    new uPlot({
+    plots.push(new uPlot({
       width: width,
       height: 200,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true, min: doc.since, max: doc.until } },
+      scales: { x: { time: true, min: firstShown(xs), max: doc.until } },
       axes: [axis, Object.assign({ size: 60 }, axis)],
       series: series,
       bands: bands,
-    }, data, box);
+    }, data, box));
   }
 
-  doc.charts.forEach(draw);
-  holder.setAttribute("data-drawn", String(doc.charts.length));
+  function firstShown(xs) {
+    // The window's start, or a little before its first run when the runs begin later: a
+    // pipeline created yesterday is not drawn as a sliver at the right of a 30-day axis.
+    if (!xs.length) return doc.since;
+    var pad = Math.max(60, (doc.until - xs[0]) * 0.03);
+    return Math.max(doc.since, xs[0] - pad);
+  }
+
+  function chartWidth() { return Math.max(240, holder.clientWidth); }
+
+  var plots = [];
+  var pending = null;
+  window.addEventListener("resize", function () {
+    // Follow the window (a phone turned, a narrower window), once per burst of events.
+    if (pending) window.clearTimeout(pending);
+    pending = window.setTimeout(function () {
+      plots.forEach(function (plot) { plot.setSize({ width: chartWidth(), height: 200 }); });
+    }, 100);
+  });
+
+  function drawAll() {
+    plots.forEach(function (plot) { plot.destroy(); });
+    plots = [];
+    holder.textContent = "";
+    css = getComputedStyle(document.documentElement);
+    doc.charts.forEach(draw);
+    holder.setAttribute("data-drawn", String(doc.charts.length));
+  }
+
+  drawAll();
+  // The theme follows the system setting: redraw in the other one's colours when it changes.
+  var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+  if (scheme.addEventListener) scheme.addEventListener("change", drawAll);
 })();
