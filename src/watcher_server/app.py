@@ -20,6 +20,7 @@ from watcher_server.jobs.runner import JobRunner
 from watcher_server.lineage.router import router as lineage_router
 from watcher_server.maintenance.router import router as maintenance_router
 from watcher_server.monitoring.router import router as monitoring_router
+from watcher_server.openlineage.router import router as openlineage_router
 from watcher_server.pipelines.router import router as pipelines_router
 from watcher_server.settings import Settings
 from watcher_server.system.router import router as system_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         addresses_router,
         lineage_router,
         anomalies_router,
+        openlineage_router,
         ui_router,
     ):
         app.include_router(router)

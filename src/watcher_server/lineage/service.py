@@ -59,6 +59,24 @@ async def replace_lineage(
     return written, True
 
 
+async def replace_lineage_between(
+    db: Database, pipeline_id: int, sources: set[int], targets: set[int], now: datetime
+) -> int:
+    """Make the pipeline's edges exactly sources x targets (addresses by id), with the closure.
+
+    For lineage a run reports each time it runs (OpenLineage): it is written whatever
+    load_lineage says. Answers the number of edges.
+    """
+    edges = {(source, target) for source in sources for target in targets}
+    async with db.transaction() as conn:
+        await lock_for_transaction(conn, "lineage")
+        load_lineage, old_edges = await repo.get_pipeline_lineage(conn, pipeline_id)
+        if load_lineage is None:
+            raise NotFound(f"pipeline {pipeline_id} not found")
+        await _replace_edges(conn, pipeline_id, old_edges, edges, now)
+    return len(edges)
+
+
 async def _replace_edges(
     conn: AsyncConnection, pipeline_id: int, old: set[Edge], edges: set[Edge], now: datetime
 ) -> None:

@@ -1,0 +1,257 @@
+"""OpenLineage events onto Watcher's domains, through their own services.
+
+An event is applied in steps, each idempotent and each its own transaction in the service that
+owns it (the pipeline, the addresses, the run, the lineage, the run's end), so that a producer
+retrying an event after any failure completes what the first attempt began.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from watcher_server.addresses.service import get_or_create_addresses
+from watcher_server.db import Database
+from watcher_server.errors import Conflict, InvalidInput
+from watcher_server.executions import repository as executions_repo
+from watcher_server.executions import service as executions
+from watcher_server.executions.schemas import ExecutionEnd, ExecutionStart
+from watcher_server.lineage.schemas import MAX_EDGES_PER_PIPELINE
+from watcher_server.lineage.service import replace_lineage_between
+from watcher_server.models.pipelines import NAME_LENGTH
+from watcher_server.openlineage import mapping
+from watcher_server.openlineage import repository as repo
+from watcher_server.openlineage.naming import DEFAULT_TYPE, pipeline_type
+from watcher_server.openlineage.schemas import (
+    TERMINAL,
+    Dataset,
+    DatasetEvent,
+    EventOut,
+    Job,
+    JobEvent,
+    ParentFacet,
+    RunEvent,
+)
+from watcher_server.pipelines import repository as pipelines_repo
+from watcher_server.pipelines import service as pipelines
+from watcher_server.pipelines.schemas import PipelineCreate
+from watcher_server.settings import Settings
+
+# A run is found by its runId, kept as its idempotency key: unique per pipeline, never released.
+RUN_KEY_PREFIX = "openlineage:"
+# A successful run that wrote outputs loaded them: its end moves last_target_insert (freshness).
+_LOADED = {"inserted": True, "updated": False, "soft_deleted": False}
+
+
+class Context:
+    """What every step needs: the database, the time the event arrived and the settings."""
+
+    def __init__(self, db: Database, now: datetime, settings: Settings) -> None:
+        self.db = db
+        self.now = now
+        self.settings = settings
+
+
+def run_key(run_id: object) -> str:
+    return f"{RUN_KEY_PREFIX}{run_id}"
+
+
+def check_names(job: Job | None, datasets: dict[str, list[Dataset]], where: str = "") -> None:
+    """Names are kept whole: one longer than Watcher stores is refused, never cut."""
+    if job is not None and len(job.pipeline_name) > NAME_LENGTH:
+        raise InvalidInput(
+            f"the pipeline name {job.pipeline_name!r} is longer than {NAME_LENGTH} characters",
+            f"{where}job.name",
+        )
+    if job is not None and len(pipeline_type(job.facets) or "") > NAME_LENGTH:
+        raise InvalidInput(
+            f"the integration is longer than {NAME_LENGTH} characters",
+            f"{where}job.facets.jobType.integration",
+        )
+    for side, items in datasets.items():
+        for index, dataset in enumerate(items):
+            if len(dataset.address_name) > NAME_LENGTH:
+                raise InvalidInput(
+                    f"the address name {dataset.address_name!r} is longer than {NAME_LENGTH} "
+                    "characters",
+                    f"{side}.name" if side == "dataset" else f"{side}[{index}].name",
+                )
+
+
+class RunState(NamedTuple):
+    start_date: datetime
+    end_date: datetime | None
+    metadata: dict[str, Any]
+
+
+async def record_run_event(ctx: Context, event: RunEvent) -> EventOut:
+    """A run's event: its pipeline, its parent, its datasets, then what its type does."""
+    parent = event.run.facets.parent
+    check_names(event.job, {"inputs": event.inputs, "outputs": event.outputs})
+    if parent is not None:
+        check_names(parent.job, {}, "run.facets.parent.")
+    pipeline_id = await _pipeline(ctx, event.job)
+    parent_id = None if parent is None else await _parent_run(ctx, parent, event.eventTime)
+    address_ids = await _declare(ctx, [*event.inputs, *event.outputs])
+    section = mapping.run_section(event)
+    start = ExecutionStart.model_construct(
+        pipeline_id=pipeline_id,
+        start_date=event.eventTime,
+        parent_id=parent_id,
+        execution_metadata={mapping.KEY: section},
+    )
+    execution_id, _ = await executions.start_execution(
+        ctx.db, start, ctx.now, run_key(event.run.runId)
+    )
+    out = EventOut(
+        status="recorded",
+        message=f"{event.eventType} recorded",
+        pipeline_id=pipeline_id,
+        execution_id=execution_id,
+        address_ids=address_ids,
+    )
+    run = await _merge_run_metadata(ctx, execution_id, section, event.eventType)
+    if event.eventType not in TERMINAL:
+        return out
+    if run.end_date is not None:
+        return _ignored(out, event.eventType)
+    try:
+        await _end_run(ctx, event, pipeline_id, execution_id, run)
+    except Conflict:  # another terminal event ended it meanwhile
+        return _ignored(out, event.eventType)
+    return out
+
+
+def _ignored(out: EventOut, event_type: str) -> EventOut:
+    message = f"{event_type} ignored: run {out.execution_id} had already ended"
+    return out.model_copy(update={"status": "ignored", "message": message})
+
+
+async def _pipeline(ctx: Context, job: Job) -> int:
+    """The job's pipeline, created on first sight. Its type is the job's integration; an
+    event that does not name one leaves an existing pipeline's type alone."""
+    type_name = pipeline_type(job.facets)
+    if type_name is None:
+        async with ctx.db.autocommit() as conn:
+            found = await pipelines_repo.get_pipeline_id_by_name(conn, job.pipeline_name)
+        if found is not None:
+            return found
+    data = PipelineCreate(
+        name=job.pipeline_name,
+        pipeline_type_name=type_name or DEFAULT_TYPE,
+        pipeline_metadata={mapping.KEY: {"namespace": job.namespace, "name": job.name}},
+    )
+    settings = ctx.settings
+    result, _ = await pipelines.sync_pipeline(
+        ctx.db,
+        data,
+        ctx.now,
+        settings.watcher_default_load_lineage,
+        settings.watcher_auto_create_anomaly_detection_rules,
+    )
+    return result.id
+
+
+async def _parent_run(ctx: Context, parent: ParentFacet, seen_at: datetime) -> int:
+    """The parent run, created (started when its child was seen) if unknown."""
+    pipeline_id = await _pipeline(ctx, parent.job)
+    start = ExecutionStart.model_construct(
+        pipeline_id=pipeline_id,
+        start_date=seen_at,
+        execution_metadata={mapping.KEY: mapping.parent_section(parent)},
+    )
+    execution_id, _ = await executions.start_execution(
+        ctx.db, start, ctx.now, run_key(parent.run.runId)
+    )
+    return execution_id
+
+
+async def _declare(ctx: Context, datasets: list[Dataset]) -> list[int]:
+    """Get-or-create the datasets' addresses, keeping their namespace and facets."""
+    if not datasets:
+        return []
+    names = {dataset.address_name for dataset in datasets}
+    async with ctx.db.transaction() as conn:
+        stored = await repo.get_address_metadata(conn, names)
+        declarations = mapping.address_declarations(datasets, stored)
+        refs = await get_or_create_addresses(conn, declarations, ctx.now)
+    return sorted(ref.id for ref in refs.values())
+
+
+async def _merge_run_metadata(
+    ctx: Context, execution_id: int, section: dict[str, Any], event_type: str
+) -> RunState:
+    """Merge the event's section into the run's metadata (a terminal event's is merged by
+    the end itself); answers the run with the merged metadata."""
+    async with ctx.db.transaction() as conn:
+        run = await repo.lock_run(conn, execution_id)
+        metadata = mapping.merged_run_metadata(run.execution_metadata, section)
+        # A terminal event's section goes in with the end; after the end, it changes nothing.
+        if event_type not in TERMINAL and metadata != run.execution_metadata:
+            await repo.set_run_metadata(conn, execution_id, metadata)
+    return RunState(run.start_date, run.end_date, metadata)
+
+
+async def _end_run(
+    ctx: Context, event: RunEvent, pipeline_id: int, execution_id: int, run: RunState
+) -> None:
+    """COMPLETE ends the run successfully after writing its lineage; FAIL and ABORT as failed.
+    An end reported before the run's start (clocks of two hosts) ends it at its start."""
+    metadata = run.metadata
+    succeeded = event.eventType == "COMPLETE"
+    outputs = mapping.run_datasets(metadata, "outputs")
+    if succeeded:
+        await _write_lineage(ctx, pipeline_id, mapping.run_datasets(metadata, "inputs"), outputs)
+    end = ExecutionEnd.model_construct(
+        id=execution_id,
+        end_date=max(event.eventTime, run.start_date),
+        completed_successfully=succeeded,
+        total_rows=mapping.total_rows(event.outputs),
+        execution_metadata=metadata,
+    )
+    tolerance = timedelta(seconds=ctx.settings.watcher_end_before_start_tolerance_seconds)
+    await executions.end_execution(ctx.db, end, ctx.now, tolerance)
+    if succeeded and outputs:
+        async with ctx.db.transaction() as conn:
+            await executions_repo.advance_pipeline(conn, pipeline_id, None, end.end_date, _LOADED)
+
+
+async def _write_lineage(
+    ctx: Context, pipeline_id: int, inputs: list[str], outputs: list[str]
+) -> None:
+    """The pipeline's lineage becomes the run's inputs x outputs (closure included). A run that
+    reported no inputs or no outputs says nothing of its lineage: it is left as it was."""
+    if not inputs or not outputs:
+        return
+    if len(inputs) * len(outputs) > MAX_EDGES_PER_PIPELINE:
+        raise InvalidInput(
+            f"{len(inputs)} inputs x {len(outputs)} outputs exceed the "
+            f"{MAX_EDGES_PER_PIPELINE} lineage relationships a pipeline may declare",
+            "outputs",
+        )
+    async with ctx.db.transaction() as conn:
+        ids = await repo.get_address_ids(conn, [*inputs, *outputs])
+    sources = {ids[name] for name in inputs}
+    targets = {ids[name] for name in outputs}
+    await replace_lineage_between(ctx.db, pipeline_id, sources, targets, ctx.now)
+
+
+async def record_dataset_event(ctx: Context, event: DatasetEvent) -> EventOut:
+    """A dataset's event: its address, with its facets."""
+    check_names(None, {"dataset": [event.dataset]})
+    address_ids = await _declare(ctx, [event.dataset])
+    return EventOut(status="recorded", message="dataset recorded", address_ids=address_ids)
+
+
+async def record_job_event(ctx: Context, event: JobEvent) -> EventOut:
+    """A job's event: its pipeline, its datasets and, when it gives both, its lineage."""
+    check_names(event.job, {"inputs": event.inputs, "outputs": event.outputs})
+    pipeline_id = await _pipeline(ctx, event.job)
+    address_ids = await _declare(ctx, [*event.inputs, *event.outputs])
+    inputs = sorted({dataset.address_name for dataset in event.inputs})
+    outputs = sorted({dataset.address_name for dataset in event.outputs})
+    await _write_lineage(ctx, pipeline_id, inputs, outputs)
+    return EventOut(
+        status="recorded",
+        message="job recorded",
+        pipeline_id=pipeline_id,
+        address_ids=address_ids,
+    )
