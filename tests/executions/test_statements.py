@@ -46,7 +46,7 @@ async def test_start_and_end_of_a_run_cost_the_fewest_statements(
     with statements(database) as end:
         assert (await end_run(client, run, inserts=3, total_rows=3)).status_code == 204
 
-    if database.writes_in_one_statement:
+    if database.capabilities.writes_in_one_statement:
         assert (start, end) == (["INSERT"], ["WITH"])
     else:  # the insert commits alone; the end is one transaction of the writes
         assert start == ["INSERT"]
@@ -65,7 +65,7 @@ async def test_an_end_a_little_before_its_start_costs_one_statement_on_postgresq
         ended = await end_run(client, run, end_date="2026-03-01T08:29:59Z", inserts=3)
         assert ended.status_code == 204
 
-    if database.writes_in_one_statement:
+    if database.capabilities.writes_in_one_statement:
         assert end == ["WITH"]
     else:  # the time it reported goes to metadata, which SQLite merges on the checked path
         assert end == ["BEGIN", "UPDATE", "COMMIT", "BEGIN", "SELECT", "UPDATE", "UPDATE", "COMMIT"]

@@ -34,6 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from watcher_server.anomalies.statistics import Baseline
 from watcher_server.anomalies.windows import BaselineWindow
 from watcher_server.db import bulk
+from watcher_server.db.dialects import capabilities
 from watcher_server.db.types import UTCDateTime
 from watcher_server.db.upsert import insert_if_absent, insert_many_if_absent
 from watcher_server.models import (
@@ -154,7 +155,7 @@ def _active_rules_statement(dialect: str) -> Select:
     return (
         select(*_RULE_SETTINGS)
         .where(
-            bulk.is_one_of_parameter(dialect, rules.c.pipeline_id, "pipeline_ids"),
+            bulk.is_one_of(dialect, rules.c.pipeline_id, "pipeline_ids"),
             rules.c.active == true(),
         )
         .order_by(rules.c.id)
@@ -185,7 +186,7 @@ def _tested_statement(dialect: str) -> Select:
     return (
         select(*tested, pipelines.c.name.label("pipeline_name"))
         .join(pipelines, pipelines.c.id == executions.c.pipeline_id)
-        .where(bulk.is_one_of_parameter(dialect, executions.c.id, "tested_ids"))
+        .where(bulk.is_one_of(dialect, executions.c.id, "tested_ids"))
         .order_by(executions.c.id)
         .with_for_update(of=executions)
     )
@@ -383,7 +384,7 @@ async def baselines(
     """Size, mean, sum of squared deviations and range of each metric's baseline, for each
     request (in order)."""
     found: dict[int, dict[AnomalyMetric, Baseline]] = {}  # by id(request): no hashing
-    lateral = bulk.has_lateral(conn)
+    lateral = capabilities(conn).lateral
     for chunk in _chunks_or_lateral(requests, lateral):
         seasonality = chunk[0].window.seasonality
         if lateral and seasonality is not Seasonality.DAY_OF_WEEK:

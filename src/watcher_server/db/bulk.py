@@ -11,31 +11,31 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
+from watcher_server.db.dialects import capabilities
+
 # Older SQLite builds allow 999 bound parameters per statement; stay below that.
 SQLITE_CHUNK = 900
 
 
 def key_chunks(conn: AsyncConnection, keys: Sequence[int]) -> list[Sequence[int]]:
     """`keys` split into as few lists as one statement each can take, order kept."""
-    if conn.dialect.name == "postgresql":
+    if capabilities(conn).array_parameters:
         return [keys] if keys else []
     return [keys[start : start + SQLITE_CHUNK] for start in range(0, len(keys), SQLITE_CHUNK)]
 
 
-def is_one_of_parameter(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
-    """`column` equals one of the keys in the list parameter `name`, for statements built
-    once per dialect (the list is no longer than one chunk of `key_chunks`)."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
-    return column.in_(bindparam(name, expanding=True))
+def is_one_of(
+    bind: AsyncConnection | str, column: Any, name: str, keys: Sequence[int] | None = None
+) -> ColumnElement[bool]:
+    """`column` equals one of the keys bound as the list parameter `name` (at most one chunk
+    of `key_chunks`): `keys` now, or given with each execution of a statement built once.
 
-
-def is_one_of(conn: AsyncConnection, column: Any, keys: Sequence[int]) -> ColumnElement[bool]:
-    """`column` equals one of `keys` (a chunk from `key_chunks`)."""
-    if conn.dialect.name == "postgresql":
-        # One array parameter: no limit on its length, one cached plan whatever the batch size.
-        return column == any_(bindparam(None, list(keys), type_=ARRAY(BigInteger)))
-    return column.in_(keys)
+    With array parameters the list is one parameter, so one cached plan serves any length.
+    """
+    values = {} if keys is None else {"value": list(keys)}
+    if capabilities(bind).array_parameters:
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger), **values))
+    return column.in_(bindparam(name, expanding=True, **values))
 
 
 async def delete_where_in(
@@ -44,21 +44,15 @@ async def delete_where_in(
     """Delete the rows of `table` whose `column` is one of `keys`, chunk by chunk in order."""
     deleted = 0
     for chunk in key_chunks(conn, keys):
-        result = await conn.execute(delete(table).where(is_one_of(conn, column, chunk)))
+        result = await conn.execute(delete(table).where(is_one_of(conn, column, "keys", chunk)))
         deleted += result.rowcount
     return deleted
-
-
-def has_lateral(conn: AsyncConnection) -> bool:
-    """Whether a subquery may read the columns of the FROM items before it (LATERAL):
-    PostgreSQL yes, SQLite no."""
-    return conn.dialect.name == "postgresql"
 
 
 def array_rows(name: str, columns: Sequence[tuple[str, TypeEngine[Any]]]) -> TableValuedAlias:
     """A FROM item `name` with one row per index of the array parameters named and typed as
     `columns` (all of one length): many rows of parameters as a few array parameters, so the
-    statement is the same whatever their number (PostgreSQL, for `has_lateral` connections)."""
+    statement is the same whatever their number (for connections with `lateral`)."""
     arrays = [bindparam(key, type_=ARRAY(type_)) for key, type_ in columns]
     return (
         func.unnest(*arrays)

@@ -8,6 +8,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from watcher_server.db.dialects import Capabilities, capabilities
 from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE, create_sqlite_engine
 from watcher_server.db.url import parse_database_url
 
@@ -39,10 +40,9 @@ class Database:
         return self.engine.dialect.name
 
     @property
-    def writes_in_one_statement(self) -> bool:
-        """Whether one statement can chain several writes (PostgreSQL's WITH … UPDATE/INSERT);
-        on SQLite such a unit is several statements in one transaction."""
-        return self.dialect == "postgresql"
+    def capabilities(self) -> Capabilities:
+        """What the database underneath can do (`db.dialects`)."""
+        return capabilities(self.engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

@@ -9,6 +9,8 @@ import hashlib
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.db.dialects import capabilities
+
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for `name` (the same in every process and release)."""
@@ -18,5 +20,5 @@ def lock_key(name: str) -> int:
 
 async def lock_for_transaction(conn: AsyncConnection, name: str) -> None:
     """Wait until no other transaction holds the lock `name`; released at commit or rollback."""
-    if conn.dialect.name == "postgresql":
+    if capabilities(conn).advisory_locks:
         await conn.execute(select(func.pg_advisory_xact_lock(lock_key(name))))

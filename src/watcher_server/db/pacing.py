@@ -11,15 +11,18 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.db.dialects import capabilities
+
 
 class Pacer:
     """`await pacer.step_done()` after each step: rests `rest_ratio` times as long as the step
     took, so that the work keeps about 1 / (1 + rest_ratio) of the time while it runs."""
 
     def __init__(self, conn: AsyncConnection, rest_ratio: float) -> None:
-        # On SQLite a transaction holds the process's only connection and the write lock:
-        # resting inside one would stall every start and end, so there a step only yields.
-        self.rest_ratio = rest_ratio if conn.dialect.name == "postgresql" else 0.0
+        # Where a resting transaction would stall every start and end (SQLite's one
+        # connection holds the write lock), a step only yields.
+        resting = capabilities(conn).rests_inside_transaction
+        self.rest_ratio = rest_ratio if resting else 0.0
         self._step_started = time.perf_counter()
 
     async def step_done(self) -> None:

@@ -14,6 +14,8 @@ from sqlalchemy import CTE, BigInteger, Integer, Select, bindparam, func, litera
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeEngine
 
+from watcher_server.db.dialects import capabilities
+
 _TYPES: dict[str, TypeEngine[Any]] = {"bigint": BigInteger(), "int": Integer()}
 
 
@@ -26,7 +28,7 @@ class RowsParameter:
 
     def select(self, dialect: str) -> Select[Any]:
         """SELECT <columns> FROM the rows; use it as a subquery."""
-        if dialect == "postgresql":
+        if capabilities(dialect).array_parameters:
             arrays = [
                 bindparam(f"{self.name}_{column}", type_=ARRAY(_TYPES[kind]))
                 for column, kind in self.columns.items()
@@ -44,7 +46,7 @@ class RowsParameter:
     def bind(self, dialect: str, rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
         """The parameter values that carry `rows`."""
         rows = list(rows)
-        if dialect == "postgresql":
+        if capabilities(dialect).array_parameters:
             return {
                 f"{self.name}_{column}": [row[index] for row in rows]
                 for index, column in enumerate(self.columns)

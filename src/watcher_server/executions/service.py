@@ -114,7 +114,7 @@ async def end_execution(
         "latest_start": _latest_start(end, tolerance),
         "early_end_metadata": _early_end_metadata(data, end),
     }
-    if db.writes_in_one_statement:
+    if db.capabilities.writes_in_one_statement:
         async with db.autocommit() as conn:
             if await repo.end_running_execution(conn, data.id, data.pipeline_id, end, outcome, now):
                 return

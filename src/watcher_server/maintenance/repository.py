@@ -91,7 +91,7 @@ async def nested_runs(
                 executions.c.id,
                 executions.c.parent_id,
                 case((_eligible(cutoffs, registry), 1), else_=0),
-            ).where(is_one_of(conn, executions.c.parent_id, chunk))
+            ).where(is_one_of(conn, executions.c.parent_id, "parent_ids", chunk))
             rows = (await conn.execute(statement)).all()
             level += [NestedRun(run_id, parent, bool(ok)) for run_id, parent, ok in rows]
         found += level

@@ -301,7 +301,7 @@ async def close_open_episodes(
         await conn.execute(
             update(freshness_logs)
             .where(
-                is_one_of(conn, freshness_logs.c.pipeline_id, chunk),
+                is_one_of(conn, freshness_logs.c.pipeline_id, "pipeline_ids", chunk),
                 freshness_logs.c.resolved_at.is_(None),
             )
             .values(resolved_at=now)
@@ -314,7 +314,7 @@ async def resolve_episodes(
     for chunk in key_chunks(conn, episode_ids):
         await conn.execute(
             update(freshness_logs)
-            .where(is_one_of(conn, freshness_logs.c.id, chunk))
+            .where(is_one_of(conn, freshness_logs.c.id, "episode_ids", chunk))
             .values(resolved_at=now)
         )
 
