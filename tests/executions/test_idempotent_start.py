@@ -97,6 +97,23 @@ async def test_an_explicit_key_identifies_the_run_even_after_it_ended(
     assert elsewhere.json() != first.json()  # keys are per pipeline
 
 
+async def test_a_key_in_the_automatic_keys_namespace_is_refused(
+    client: httpx.AsyncClient, unique: str
+) -> None:
+    pipeline_id = await create_pipeline(client, f"reserved key {unique}")
+    by_header = await client.post(
+        START, json={"pipeline_id": pipeline_id}, headers={"Idempotency-Key": f"auto:{unique}"}
+    )
+    by_body = await client.post(
+        START, json={"pipeline_id": pipeline_id, "idempotency_key": f"auto:{unique}"}
+    )
+    assert (by_header.status_code, by_body.status_code) == (422, 422)
+    assert by_header.json()["message"].startswith("Idempotency-Key: ")
+    assert by_body.json()["message"].startswith("idempotency_key: ")
+    runs = await client.get("/pipeline_execution", params={"pipeline_id": pipeline_id})
+    assert runs.json() == []
+
+
 @contextmanager
 def around_run_inserts(database: Any, before: list[Step], after: list[Step]) -> Iterator[None]:
     """Around each INSERT of a run that `database` sends, await the next step of `before`

@@ -33,6 +33,10 @@ def start_key(data: ExecutionStart, header_key: str | None) -> str | None:
     resends the identical body, and must get the run it already created, not a second one.
     The automatic key is released when the run ends, so a later identical start is a new run.
     """
+    for field, key in (("Idempotency-Key", header_key), ("idempotency_key", data.idempotency_key)):
+        if key and key.startswith(repo.AUTO_KEY_PREFIX):
+            # Such a key would be taken for an automatic one and released when its run ends.
+            raise InvalidInput(f"keys starting with {repo.AUTO_KEY_PREFIX!r} are reserved", field)
     if header_key or data.idempotency_key:
         return header_key or data.idempotency_key
     if data.start_date is None:
