@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from watcher_server.common.allow import allowed_methods
 from watcher_server.db.availability import is_database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -88,10 +89,13 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{location}: {text}" if location else text
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
     return JSONResponse(
-        error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers
+        error_body(str(exc.detail), code), status_code=exc.status_code, headers=headers
     )
 
 
