@@ -12,6 +12,8 @@ from watcher_server.addresses.router import router as addresses_router
 from watcher_server.alerts.router import router as alerts_router
 from watcher_server.anomalies.router import router as anomalies_router
 from watcher_server.clock import Clock, utcnow
+from watcher_server.common import openapi
+from watcher_server.common.responses import errors
 from watcher_server.db import Database
 from watcher_server.errors import install_error_handlers
 from watcher_server.executions.router import router as executions_router
@@ -81,9 +83,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
+    generate_openapi = app.openapi
+    app.openapi = lambda: openapi.complete(generate_openapi())  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.include_router(system_router)
     for router in (
-        system_router,
         pipelines_router,
         executions_router,
         monitoring_router,
@@ -95,5 +99,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         openlineage_router,
         ui_router,
     ):
-        app.include_router(router)
+        # Every one of their routes reads or writes the database, so each can answer 503.
+        app.include_router(router, responses=errors(503))
     return app

@@ -11,6 +11,7 @@ from watcher_server.addresses.schemas import (
     AddressTypeOut,
     AddressTypePatch,
 )
+from watcher_server.common.responses import errors, ok
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, NowDep, PageDep
 from watcher_server.pipelines.schemas import IdOut
@@ -22,7 +23,12 @@ def _created_status(response: Response, created: bool) -> None:
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-@router.post("/address_type", status_code=201, response_model=IdOut)
+@router.post(
+    "/address_type",
+    status_code=201,
+    response_model=IdOut,
+    responses=ok(IdOut, "The type existed: nothing was created."),
+)
 async def create_address_type(
     body: AddressTypeCreate, response: Response, db: DatabaseDep, now: NowDep
 ) -> IdOut:
@@ -39,13 +45,13 @@ async def list_address_types(db: DatabaseDep, page: PageDep) -> list[AddressType
     return [AddressTypeOut.model_validate(row) for row in rows]
 
 
-@router.get("/address_type/{type_id}", response_model=AddressTypeOut)
+@router.get("/address_type/{type_id}", response_model=AddressTypeOut, responses=errors(404))
 async def get_address_type(type_id: Id, db: DatabaseDep) -> AddressTypeOut:
     """One address type."""
     return AddressTypeOut.model_validate(await service.get_type(db, type_id))
 
 
-@router.patch("/address_type", response_model=AddressTypeOut)
+@router.patch("/address_type", response_model=AddressTypeOut, responses=errors(404, 409))
 async def patch_address_type(
     body: AddressTypePatch, db: DatabaseDep, now: NowDep
 ) -> AddressTypeOut:
@@ -53,7 +59,12 @@ async def patch_address_type(
     return AddressTypeOut.model_validate(await service.patch_type(db, body, now))
 
 
-@router.post("/address", status_code=201, response_model=IdOut)
+@router.post(
+    "/address",
+    status_code=201,
+    response_model=IdOut,
+    responses=ok(IdOut, "The address existed: its declaration was synced."),
+)
 async def create_address(
     body: AddressCreate, response: Response, db: DatabaseDep, now: NowDep
 ) -> IdOut:
@@ -74,13 +85,13 @@ async def list_addresses(db: DatabaseDep, page: PageDep) -> list[AddressOut]:
     return [AddressOut.model_validate(row) for row in rows]
 
 
-@router.get("/address/{address_id}", response_model=AddressOut)
+@router.get("/address/{address_id}", response_model=AddressOut, responses=errors(404))
 async def get_address(address_id: Id, db: DatabaseDep) -> AddressOut:
     """One address."""
     return AddressOut.model_validate(await service.get_address(db, address_id))
 
 
-@router.patch("/address", response_model=AddressOut)
+@router.patch("/address", response_model=AddressOut, responses=errors(404, 409))
 async def patch_address(body: AddressPatch, db: DatabaseDep, now: NowDep) -> AddressOut:
     """Change an address found by `id` or `name`; any field, `address_metadata` included."""
     return AddressOut.model_validate(await service.patch_address(db, body, now))

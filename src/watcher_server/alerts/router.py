@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from watcher_server.alerts import service
 from watcher_server.alerts.schemas import AlertOut, AlertStatus
+from watcher_server.common.responses import errors
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, PageDep
 
@@ -29,7 +30,7 @@ async def list_alerts(
     )
 
 
-@router.get("/alert/{alert_id}", response_model=AlertOut)
+@router.get("/alert/{alert_id}", response_model=AlertOut, responses=errors(404))
 async def get_alert(alert_id: Id, db: DatabaseDep) -> AlertOut:
     """One alert with its delivery state per channel."""
     return await service.get_alert(db, alert_id)

@@ -13,6 +13,7 @@ from watcher_server.anomalies.schemas import (
     RulePatch,
     UnflagRequest,
 )
+from watcher_server.common.responses import errors, ok
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, NowDep, PageDep
 from watcher_server.pipelines.schemas import IdOut
@@ -21,7 +22,12 @@ router = APIRouter(tags=["anomaly detection"])
 PipelineFilter = Annotated[Id | None, Query(description="Only this pipeline's rows.")]
 
 
-@router.post("/anomaly_detection_rule", status_code=201, response_model=IdOut)
+@router.post(
+    "/anomaly_detection_rule",
+    status_code=201,
+    response_model=IdOut,
+    responses={**ok(IdOut, "The rule existed: it was left as it is."), **errors(404, 409)},
+)
 async def create_rule(body: RuleCreate, response: Response, db: DatabaseDep, now: NowDep) -> IdOut:
     """Get or create the rule of a (pipeline, metric): 201 when created, 200 when it existed
     (an existing rule keeps its settings; change them with PATCH)."""
@@ -30,7 +36,7 @@ async def create_rule(body: RuleCreate, response: Response, db: DatabaseDep, now
     return IdOut(id=rule_id)
 
 
-@router.get("/anomaly_detection_rule", response_model=list[RuleOut])
+@router.get("/anomaly_detection_rule", response_model=list[RuleOut], responses=errors(404))
 async def list_rules(
     db: DatabaseDep, page: PageDep, pipeline_id: PipelineFilter = None
 ) -> list[RuleOut]:
@@ -39,19 +45,21 @@ async def list_rules(
     return [RuleOut.model_validate(row) for row in rows]
 
 
-@router.get("/anomaly_detection_rule/{rule_id}", response_model=RuleOut)
+@router.get("/anomaly_detection_rule/{rule_id}", response_model=RuleOut, responses=errors(404))
 async def get_rule(rule_id: Id, db: DatabaseDep) -> RuleOut:
     """One rule."""
     return RuleOut.model_validate(await service.get_rule(db, rule_id))
 
 
-@router.patch("/anomaly_detection_rule", response_model=RuleOut)
+@router.patch("/anomaly_detection_rule", response_model=RuleOut, responses=errors(404, 409))
 async def patch_rule(body: RulePatch, db: DatabaseDep, now: NowDep) -> RuleOut:
     """Change a rule found by `id`."""
     return RuleOut.model_validate(await service.patch_rule(db, body, now))
 
 
-@router.post("/anomaly_detection/detect/{pipeline_id}", response_model=DetectionOut)
+@router.post(
+    "/anomaly_detection/detect/{pipeline_id}", response_model=DetectionOut, responses=errors(404)
+)
 async def detect(pipeline_id: Id, db: DatabaseDep, now: NowDep) -> DetectionOut:
     """Run detection now on the pipeline's latest successful execution and answer every
     active rule's outcome: anomaly, normal, insufficient_history or no_value.
@@ -61,7 +69,7 @@ async def detect(pipeline_id: Id, db: DatabaseDep, now: NowDep) -> DetectionOut:
     return await service.detect_latest(db, pipeline_id, now)
 
 
-@router.get("/anomaly_detection_result", response_model=list[ResultOut])
+@router.get("/anomaly_detection_result", response_model=list[ResultOut], responses=errors(404))
 async def list_results(
     db: DatabaseDep,
     page: PageDep,
@@ -77,7 +85,7 @@ async def list_results(
     return [ResultOut.model_validate(row) for row in rows]
 
 
-@router.post("/unflag_anomaly", status_code=204)
+@router.post("/unflag_anomaly", status_code=204, responses=errors(404))
 async def unflag_anomaly(body: UnflagRequest, db: DatabaseDep) -> Response:
     """Clear an execution's anomaly flags for the metrics given and delete those findings: the
     execution counts in the metrics' baselines again."""

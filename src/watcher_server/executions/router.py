@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from watcher_server.common.responses import errors
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, NowDep, PageDep, SettingsDep
 from watcher_server.executions import service
@@ -18,9 +19,20 @@ from watcher_server.executions.schemas import (
 from watcher_server.pipelines.schemas import IdOut
 
 router = APIRouter(tags=["executions"])
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this answers a start made before (a retry).",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 
 
-@router.post("/start_pipeline_execution", status_code=201, response_model=IdOut)
+@router.post(
+    "/start_pipeline_execution",
+    status_code=201,
+    response_model=IdOut,
+    responses={201: {"headers": _REPLAYED}, **errors(404, 409)},
+)
 async def start_pipeline_execution(
     body: ExecutionStart,
     response: Response,
@@ -41,7 +53,7 @@ async def start_pipeline_execution(
     return IdOut(id=execution_id)
 
 
-@router.post("/end_pipeline_execution", status_code=204)
+@router.post("/end_pipeline_execution", status_code=204, responses=errors(404, 409))
 async def end_pipeline_execution(
     body: ExecutionEnd, db: DatabaseDep, now: NowDep, settings: SettingsDep
 ) -> Response:
@@ -56,13 +68,15 @@ async def end_pipeline_execution(
     return Response(status_code=204)
 
 
-@router.get("/pipeline_execution/{execution_id}", response_model=ExecutionTreeOut)
+@router.get(
+    "/pipeline_execution/{execution_id}", response_model=ExecutionTreeOut, responses=errors(404)
+)
 async def get_pipeline_execution(execution_id: Id, db: DatabaseDep) -> ExecutionTreeOut:
     """One run, with the runs nested under it at every depth in `child_executions`."""
     return await service.get_execution(db, execution_id)
 
 
-@router.get("/pipeline_execution", response_model=list[ExecutionOut])
+@router.get("/pipeline_execution", response_model=list[ExecutionOut], responses=errors(404))
 async def list_pipeline_executions(
     db: DatabaseDep,
     page: PageDep,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 from pydantic_core import to_json
 
+from watcher_server.common.responses import errors, ok
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, NowDep, PageDep, SettingsDep
 from watcher_server.lineage import service
@@ -25,7 +26,15 @@ DepthQuery = Annotated[
 ]
 
 
-@router.post("/address_lineage", status_code=201, response_model=LineageWritten)
+@router.post(
+    "/address_lineage",
+    status_code=201,
+    response_model=LineageWritten,
+    responses={
+        **ok(LineageWritten, "Nothing written: the pipeline's load_lineage is false."),
+        **errors(404),
+    },
+)
 async def create_address_lineage(
     body: LineageCreate, response: Response, db: DatabaseDep, now: NowDep
 ) -> LineageWritten:
@@ -39,7 +48,9 @@ async def create_address_lineage(
     return written
 
 
-@router.get("/address_lineage/{address_id}", response_model=list[ClosureRowOut])
+@router.get(
+    "/address_lineage/{address_id}", response_model=list[ClosureRowOut], responses=errors(404)
+)
 async def get_address_lineage(
     address_id: Id, db: DatabaseDep, page: PageDep
 ) -> list[ClosureRowOut]:
@@ -48,7 +59,7 @@ async def get_address_lineage(
     return [ClosureRowOut.model_validate(row) for row in rows]
 
 
-@router.get("/lineage/{address_id}", response_model=LineageGraph)
+@router.get("/lineage/{address_id}", response_model=LineageGraph, responses=errors(404))
 async def get_lineage_graph(
     address_id: Id,
     db: DatabaseDep,

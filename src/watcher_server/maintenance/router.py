@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from watcher_server.common.responses import errors
 from watcher_server.deps import DatabaseDep, NowDep
 from watcher_server.maintenance import service
 from watcher_server.maintenance.schemas import LogCleanupIn, LogCleanupOut
@@ -9,7 +10,7 @@ from watcher_server.maintenance.schemas import LogCleanupIn, LogCleanupOut
 router = APIRouter(tags=["maintenance"])
 
 
-@router.post("/log_cleanup", response_model=LogCleanupOut)
+@router.post("/log_cleanup", response_model=LogCleanupOut, responses=errors(409))
 async def log_cleanup(body: LogCleanupIn, db: DatabaseDep, now: NowDep) -> LogCleanupOut:
     """Delete runs that started more than `retention_days` ago, with what belongs to them.
 

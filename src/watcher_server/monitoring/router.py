@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from watcher_server.common.responses import errors
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, NowDep, PageDep, SettingsDep
 from watcher_server.monitoring import health, service
@@ -46,7 +47,11 @@ async def check_freshness(db: DatabaseDep, now: NowDep) -> FreshnessReport:
     return await service.check_freshness(db, now)
 
 
-@router.get("/timeliness_pipeline_execution_log", response_model=list[TimelinessLogOut])
+@router.get(
+    "/timeliness_pipeline_execution_log",
+    response_model=list[TimelinessLogOut],
+    responses=errors(404),
+)
 async def list_timeliness_logs(
     db: DatabaseDep, page: PageDep, pipeline_id: PipelineFilter = None
 ) -> list[TimelinessLogOut]:
@@ -55,7 +60,7 @@ async def list_timeliness_logs(
     return [TimelinessLogOut.model_validate(row) for row in rows]
 
 
-@router.get("/freshness_pipeline_log", response_model=list[FreshnessLogOut])
+@router.get("/freshness_pipeline_log", response_model=list[FreshnessLogOut], responses=errors(404))
 async def list_freshness_logs(
     db: DatabaseDep, page: PageDep, pipeline_id: PipelineFilter = None
 ) -> list[FreshnessLogOut]:

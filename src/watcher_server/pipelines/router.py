@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
+from watcher_server.common.responses import errors, ok
 from watcher_server.common.schemas import Id
 from watcher_server.deps import DatabaseDep, NowDep, PageDep, SettingsDep
 from watcher_server.pipelines import service
@@ -23,7 +24,12 @@ def _created_status(response: Response, created: bool) -> None:
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
 
 
-@router.post("/pipeline_type", status_code=201, response_model=IdOut)
+@router.post(
+    "/pipeline_type",
+    status_code=201,
+    response_model=IdOut,
+    responses=ok(IdOut, "The type existed: nothing was created."),
+)
 async def create_pipeline_type(
     body: PipelineTypeCreate, response: Response, db: DatabaseDep, now: NowDep
 ) -> IdOut:
@@ -40,13 +46,13 @@ async def list_pipeline_types(db: DatabaseDep, page: PageDep) -> list[PipelineTy
     return [PipelineTypeOut.model_validate(row) for row in rows]
 
 
-@router.get("/pipeline_type/{type_id}", response_model=PipelineTypeOut)
+@router.get("/pipeline_type/{type_id}", response_model=PipelineTypeOut, responses=errors(404))
 async def get_pipeline_type(type_id: Id, db: DatabaseDep) -> PipelineTypeOut:
     """One pipeline type."""
     return PipelineTypeOut.model_validate(await service.get_type(db, type_id))
 
 
-@router.patch("/pipeline_type", response_model=PipelineTypeOut)
+@router.patch("/pipeline_type", response_model=PipelineTypeOut, responses=errors(404, 409))
 async def patch_pipeline_type(
     body: PipelineTypePatch, db: DatabaseDep, now: NowDep
 ) -> PipelineTypeOut:
@@ -54,7 +60,12 @@ async def patch_pipeline_type(
     return PipelineTypeOut.model_validate(await service.patch_type(db, body, now))
 
 
-@router.post("/pipeline", status_code=201, response_model=PipelineSyncOut)
+@router.post(
+    "/pipeline",
+    status_code=201,
+    response_model=PipelineSyncOut,
+    responses=ok(PipelineSyncOut, "The pipeline existed: its configuration was synced."),
+)
 async def create_pipeline(
     body: PipelineCreate, response: Response, db: DatabaseDep, now: NowDep, settings: SettingsDep
 ) -> PipelineSyncOut:
@@ -81,13 +92,13 @@ async def list_pipelines(db: DatabaseDep, page: PageDep) -> list[PipelineOut]:
     return [PipelineOut.model_validate(row) for row in rows]
 
 
-@router.get("/pipeline/{pipeline_id}", response_model=PipelineOut)
+@router.get("/pipeline/{pipeline_id}", response_model=PipelineOut, responses=errors(404))
 async def get_pipeline(pipeline_id: Id, db: DatabaseDep) -> PipelineOut:
     """One pipeline with its configuration and state."""
     return PipelineOut.model_validate(await service.get_pipeline(db, pipeline_id))
 
 
-@router.patch("/pipeline", response_model=PipelineOut)
+@router.patch("/pipeline", response_model=PipelineOut, responses=errors(404, 409))
 async def patch_pipeline(body: PipelinePatch, db: DatabaseDep, now: NowDep) -> PipelineOut:
     """Change a pipeline found by `id` (or `pipeline_id`) or `name`, watermarks included."""
     return PipelineOut.model_validate(await service.patch_pipeline(db, body, now))

@@ -5,6 +5,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from watcher_server import __version__
+from watcher_server.common.responses import errors
 from watcher_server.deps import DatabaseDep
 from watcher_server.errors import RETRY_AFTER_SECONDS, error_body, is_database_unavailable
 
@@ -23,7 +24,7 @@ async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", responses={503: {"description": "The database cannot be reached."}})
+@router.get("/ready", responses=errors(503))
 async def ready(db: DatabaseDep) -> JSONResponse:
     """The database answers; 503 otherwise, so a load balancer routes around this instance."""
     try:
