@@ -1,18 +1,24 @@
 """Request and response bodies of /address_type and /address."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AliasChoices, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, Field, model_validator
 
-from watcher_server.common.schemas import Id, Metadata, Name, RequestModel, ResponseModel
-from watcher_server.models.pipelines import NAME_LENGTH
+from watcher_server.common.schemas import (
+    BodyId,
+    Metadata,
+    Name,
+    RequestModel,
+    ResponseModel,
+    TrimmedText,
+    at_least_one,
+    not_both,
+)
 
 # Parts of an address (database, schema, table, key columns) keep their case; only names are
 # matched case-insensitively.
-AddressPart = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH)
-]
+AddressPart = TrimmedText
 
 
 def _require_id_or_name(model: Any) -> None:
@@ -30,7 +36,7 @@ class AddressTypeCreate(RequestModel):
 class AddressTypePatch(RequestModel):
     """Find the type by `id` (then `name` renames it) or by `name`; set what is sent."""
 
-    id: Id | None = None
+    id: BodyId | None = None
     name: Name | None = None
     group_name: Name | None = None
 
@@ -38,6 +44,10 @@ class AddressTypePatch(RequestModel):
     def _lookup_key(self) -> "AddressTypePatch":
         _require_id_or_name(self)
         return self
+
+    @classmethod
+    def rules(cls) -> list[dict[str, Any]]:
+        return [at_least_one("id", "name")]
 
 
 class AddressTypeOut(ResponseModel):
@@ -70,9 +80,9 @@ class AddressPatch(RequestModel):
     Fields left out are unchanged; a null clears a nullable field.
     """
 
-    id: Id | None = None
+    id: BodyId | None = None
     name: Name | None = None
-    address_type_id: Id | None = None
+    address_type_id: BodyId | None = None
     address_type_name: Name | None = None
     database_name: AddressPart | None = None
     schema_name: AddressPart | None = None
@@ -86,6 +96,10 @@ class AddressPatch(RequestModel):
         if self.address_type_id is not None and self.address_type_name is not None:
             raise ValueError("give address_type_id or address_type_name, not both")
         return self
+
+    @classmethod
+    def rules(cls) -> list[dict[str, Any]]:
+        return [at_least_one("id", "name"), not_both("address_type_id", "address_type_name")]
 
 
 class AddressOut(ResponseModel):

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, computed_field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, WithJsonSchema, computed_field
 
-from watcher_server.common.schemas import Id, RequestModel, ResponseModel
+from watcher_server.common.schemas import AsInteger, BodyId, Flag, RequestModel, ResponseModel
 from watcher_server.models.anomalies import AnomalyMetric, Seasonality
 
 # Defaults that can fire early: a daily pipeline is judged from its 8th successful run (7 in
@@ -15,9 +15,9 @@ DEFAULT_LOOKBACK_DAYS = 30
 DEFAULT_MINIMUM_EXECUTIONS = 7
 DEFAULT_SEASONALITY = Seasonality.NONE
 
-ZThreshold = Annotated[float, Field(ge=1.0, le=10.0)]
-LookbackDays = Annotated[int, Field(ge=1, le=365)]
-MinimumExecutions = Annotated[int, Field(ge=3, le=1000)]
+ZThreshold = Annotated[float, Field(strict=True, ge=1.0, le=10.0)]
+LookbackDays = Annotated[int, Field(strict=True, ge=1, le=365), AsInteger]
+MinimumExecutions = Annotated[int, Field(strict=True, ge=3, le=1000), AsInteger]
 _THRESHOLD_ALIASES = AliasChoices("z_threshold", "std_deviation_threshold_multiplier")
 _THRESHOLD_HELP = (
     "How many sample standard deviations from the baseline's mean a value may lie before it "
@@ -28,7 +28,7 @@ _THRESHOLD_HELP = (
 class RuleCreate(RequestModel):
     """Get-or-create by (pipeline_id, metric_field); an existing rule is left as it is."""
 
-    pipeline_id: Id
+    pipeline_id: BodyId
     metric_field: AnomalyMetric
     z_threshold: ZThreshold = Field(
         default=DEFAULT_Z_THRESHOLD,
@@ -49,14 +49,14 @@ class RuleCreate(RequestModel):
         description="none: every run in the window; hour_of_day: runs started in the same "
         "UTC hour; day_of_week: runs started on the same UTC weekday.",
     )
-    active: bool = True
+    active: Flag = True
 
 
 class RulePatch(RequestModel):
     """Change a rule found by `id`; fields left out (or null) are unchanged."""
 
-    id: Id
-    pipeline_id: Id | None = None
+    id: BodyId
+    pipeline_id: BodyId | None = None
     metric_field: AnomalyMetric | None = None
     z_threshold: ZThreshold | None = Field(
         default=None, validation_alias=_THRESHOLD_ALIASES, description=_THRESHOLD_HELP
@@ -64,7 +64,7 @@ class RulePatch(RequestModel):
     lookback_days: LookbackDays | None = None
     minimum_executions: MinimumExecutions | None = None
     seasonality: Seasonality | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class RuleOut(ResponseModel):
@@ -144,11 +144,17 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+_METRIC = {"type": "string", "enum": [metric.value for metric in AnomalyMetric]}
+_METRICS = {"type": "array", "items": _METRIC, "minItems": 1, "maxItems": 100}
+
+
 class UnflagRequest(RequestModel):
     """Mark an execution's metrics as normal again: they count in baselines from now on."""
 
-    pipeline_id: Id
-    pipeline_execution_id: Id
-    metric_field: Annotated[list[AnomalyMetric], BeforeValidator(_as_list)] = Field(
-        min_length=1, max_length=100
-    )
+    pipeline_id: BodyId
+    pipeline_execution_id: BodyId
+    metric_field: Annotated[
+        list[AnomalyMetric],
+        BeforeValidator(_as_list),
+        WithJsonSchema({"anyOf": [_METRIC, _METRICS], "description": "One metric or a list."}),
+    ] = Field(min_length=1, max_length=100)

@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, StringConstraints, computed_field
 
 from watcher_server.common.schemas import (
+    NUL_FREE,
+    ClientId,
     Count,
-    Id,
+    Flag,
     Metadata,
     RequestModel,
     ResponseModel,
@@ -16,20 +18,24 @@ from watcher_server.common.schemas import (
 )
 from watcher_server.models.executions import IDEMPOTENCY_KEY_LENGTH
 
-IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=IDEMPOTENCY_KEY_LENGTH)]
+IdempotencyKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=IDEMPOTENCY_KEY_LENGTH),
+    Field(json_schema_extra={"pattern": NUL_FREE}),
+]
 
 
 class ExecutionStart(RequestModel):
-    pipeline_id: Id
+    pipeline_id: ClientId
     start_date: UTCDatetime | None = Field(
         default=None, description="When the run started; the server's time if omitted."
     )
-    parent_id: Id | None = Field(
+    parent_id: ClientId | None = Field(
         default=None,
         validation_alias=AliasChoices("parent_id", "parent_execution_id"),
         description="The run this one is nested in (also accepted as parent_execution_id).",
     )
-    full_load: bool | None = None
+    full_load: Flag | None = None
     watermark: Watermark | None = Field(
         default=None, description="Lower bound of the run; the pipeline's watermark if omitted."
     )
@@ -47,14 +53,14 @@ class ExecutionStart(RequestModel):
 
 
 class ExecutionEnd(RequestModel):
-    id: Id
-    pipeline_id: Id | None = Field(
+    id: ClientId
+    pipeline_id: ClientId | None = Field(
         default=None, description="Checked against the execution's pipeline when given."
     )
     end_date: UTCDatetime | None = Field(
         default=None, description="When the run ended; the server's time if omitted."
     )
-    completed_successfully: bool | None = Field(default=None, description="Defaults to true.")
+    completed_successfully: Flag | None = Field(default=None, description="Defaults to true.")
     inserts: Count | None = None
     updates: Count | None = None
     soft_deletes: Count | None = None

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from watcher_server.addresses.schemas import AddressCreate
-from watcher_server.common.schemas import Id, RequestModel, ResponseModel
+from watcher_server.common.schemas import BodyId, RequestModel, ResponseModel
 
 MAX_ADDRESSES_PER_SIDE = 1_000
 MAX_EDGES_PER_PIPELINE = 10_000
@@ -19,7 +19,7 @@ class LineageCreate(RequestModel):
     Addresses take the shape of `POST /address`; `address_name` is accepted for `name`.
     """
 
-    pipeline_id: Id
+    pipeline_id: BodyId
     source_addresses: list[AddressCreate] = Field(max_length=MAX_ADDRESSES_PER_SIDE)
     target_addresses: list[AddressCreate] = Field(max_length=MAX_ADDRESSES_PER_SIDE)
 

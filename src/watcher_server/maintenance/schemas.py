@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, Field
 
-from watcher_server.common.schemas import RequestModel
+from watcher_server.common.schemas import AsInteger, Flag, RequestModel
 from watcher_server.maintenance.limits import (
     DEFAULT_BATCH_SIZE,
     MAX_BATCH_SIZE,
@@ -30,15 +30,15 @@ SEED_COUNTERS = (
 
 # A kind's own retention: a JSON integer (strict: not "30" or true), or null for the runs'.
 KindRetentionDays = Annotated[
-    int, Field(strict=True, ge=MIN_KIND_RETENTION_DAYS, le=MAX_RETENTION_DAYS)
+    int, Field(strict=True, ge=MIN_KIND_RETENTION_DAYS, le=MAX_RETENTION_DAYS), AsInteger
 ]
 _DEFAULT = " At least 1; absent or null: retention_days."
 
 
 class LogCleanupIn(RequestModel):
-    retention_days: int = Field(
-        ge=MIN_RETENTION_DAYS,
-        le=MAX_RETENTION_DAYS,
+    retention_days: Annotated[
+        int, Field(strict=True, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS), AsInteger
+    ] = Field(
         description="Runs that started more than this many days ago are deleted (at least 90), "
         "with their timeliness log rows and anomaly results.",
     )
@@ -63,14 +63,12 @@ class LogCleanupIn(RequestModel):
         description="Alerts raised more than this many days ago go once their delivery is over "
         "(delivered, or undeliverable); an alert still pending never goes." + _DEFAULT,
     )
-    batch_size: int = Field(
+    batch_size: Annotated[int, Field(strict=True, ge=1, le=MAX_BATCH_SIZE), AsInteger] = Field(
         default=DEFAULT_BATCH_SIZE,
-        ge=1,
-        le=MAX_BATCH_SIZE,
         description="Most rows deleted per transaction; each batch commits before the next "
         "starts, and batches are sized (from 1,000 up to this) to take about 80 ms each.",
     )
-    dry_run: bool = Field(
+    dry_run: Flag = Field(
         default=False, description="Count what would be deleted, and delete nothing."
     )
 

@@ -2,11 +2,11 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from watcher_server.common.schemas import RequestModel, ResponseModel
+from watcher_server.common.schemas import AsInteger, RequestModel, ResponseModel
 from watcher_server.models.base import DatePart
 from watcher_server.monitoring.rules import FreshAgain, OverdueExecution, StalePipeline
 from watcher_server.monitoring.thresholds import ConfigLevel, Threshold
@@ -16,10 +16,10 @@ CheckStatus = Literal["success", "warning"]
 
 
 class TimelinessRequest(RequestModel):
-    lookback_minutes: int = Field(
+    lookback_minutes: Annotated[
+        int, Field(strict=True, ge=5, le=MAX_LOOKBACK_MINUTES), AsInteger
+    ] = Field(
         default=60,
-        ge=5,
-        le=MAX_LOOKBACK_MINUTES,
         description="Successful runs that ended this many minutes ago or later are checked; "
         "runs still going are always checked.",
     )

@@ -6,12 +6,16 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field, model_validator
 
 from watcher_server.common.schemas import (
-    Id,
+    BodyId,
+    ClientId,
+    Flag,
     Metadata,
     Name,
     ResponseModel,
     ThresholdFields,
     Watermark,
+    at_least_one,
+    not_both,
 )
 from watcher_server.models.base import DatePart
 
@@ -27,8 +31,8 @@ def _require_id_or_name(model: Any) -> None:
 
 class PipelineTypeCreate(ThresholdFields):
     name: Name
-    mute_freshness_check: bool | None = None
-    mute_timeliness_check: bool | None = None
+    mute_freshness_check: Flag | None = None
+    mute_timeliness_check: Flag | None = None
 
 
 class PipelineTypePatch(ThresholdFields):
@@ -36,15 +40,19 @@ class PipelineTypePatch(ThresholdFields):
 
     partial_update: ClassVar[bool] = True
 
-    id: Id | None = None
+    id: BodyId | None = None
     name: Name | None = None
-    mute_freshness_check: bool | None = None
-    mute_timeliness_check: bool | None = None
+    mute_freshness_check: Flag | None = None
+    mute_timeliness_check: Flag | None = None
 
     @model_validator(mode="after")
     def _lookup_key(self) -> "PipelineTypePatch":
         _require_id_or_name(self)
         return self
+
+    @classmethod
+    def rules(cls) -> list[dict[str, Any]]:
+        return [*super().rules(), at_least_one("id", "name")]
 
 
 class ThresholdOut(ResponseModel):
@@ -71,9 +79,9 @@ class PipelineCreate(ThresholdFields):
     next_watermark: Watermark | None = None
     pipeline_metadata: Metadata | None = None
     # Accepted as in the original's first API; applied like the other configuration fields.
-    mute_freshness_check: bool | None = None
-    mute_timeliness_check: bool | None = None
-    load_lineage: bool | None = None
+    mute_freshness_check: Flag | None = None
+    mute_timeliness_check: Flag | None = None
+    load_lineage: Flag | None = None
 
 
 class PipelineSyncOut(ResponseModel):
@@ -91,17 +99,21 @@ class PipelinePatch(ThresholdFields):
 
     partial_update: ClassVar[bool] = True
 
-    id: Id | None = Field(default=None, validation_alias=AliasChoices("id", "pipeline_id"))
+    id: ClientId | None = Field(
+        default=None,
+        validation_alias=AliasChoices("id", "pipeline_id"),
+        description="Also accepted as pipeline_id.",
+    )
     name: Name | None = None
-    pipeline_type_id: Id | None = None
+    pipeline_type_id: BodyId | None = None
     pipeline_type_name: Name | None = None
     watermark: Watermark | None = None
     next_watermark: Watermark | None = None
     pipeline_metadata: Metadata | None = None
-    mute_freshness_check: bool | None = None
-    mute_timeliness_check: bool | None = None
-    load_lineage: bool | None = None
-    active: bool | None = None
+    mute_freshness_check: Flag | None = None
+    mute_timeliness_check: Flag | None = None
+    load_lineage: Flag | None = None
+    active: Flag | None = None
 
     @model_validator(mode="after")
     def _lookup_key(self) -> "PipelinePatch":
@@ -109,6 +121,14 @@ class PipelinePatch(ThresholdFields):
         if self.pipeline_type_id is not None and self.pipeline_type_name is not None:
             raise ValueError("give pipeline_type_id or pipeline_type_name, not both")
         return self
+
+    @classmethod
+    def rules(cls) -> list[dict[str, Any]]:
+        return [
+            *super().rules(),
+            at_least_one("id", "name"),
+            not_both("pipeline_type_id", "pipeline_type_name"),
+        ]
 
 
 class PipelineOut(ThresholdOut):
