@@ -152,4 +152,5 @@ class EventOut(BaseModel):
     message: str
     pipeline_id: int | None = None
     execution_id: int | None = None
+    run_id: UUID | None = Field(default=None, description="The runId of a RunEvent.")
     address_ids: list[int] = Field(default_factory=list)

@@ -8,6 +8,8 @@ retrying an event after any failure completes what the first attempt began.
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from watcher_server.addresses.service import get_or_create_addresses
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, InvalidInput
@@ -90,34 +92,73 @@ async def record_run_event(ctx: Context, event: RunEvent) -> EventOut:
         check_names(parent.job, {}, "run.facets.parent.")
     pipeline_id = await _pipeline(ctx, event.job)
     parent_id = None if parent is None else await _parent_run(ctx, parent, event.eventTime)
-    address_ids = await _declare(ctx, [*event.inputs, *event.outputs])
     section = mapping.run_section(event)
+    found = await _declare_and_find(ctx, pipeline_id, event, section)
+    execution_id, run = found.execution_id, found.run
+    if run is None:
+        execution_id, run = await _start_run(ctx, pipeline_id, parent_id, event, section)
+    out = EventOut(
+        status="recorded",
+        message=f"{event.eventType} recorded",
+        pipeline_id=pipeline_id,
+        execution_id=execution_id,
+        run_id=event.run.runId,
+        address_ids=sorted(found.addresses.values()),
+    )
+    if event.eventType not in TERMINAL:
+        return out
+    if run.end_date is not None:
+        return _ignored(out, event.eventType)
+    try:
+        await _end_run(ctx, event, pipeline_id, execution_id, run, found.addresses)
+    except Conflict:  # another terminal event ended it meanwhile
+        return _ignored(out, event.eventType)
+    return out
+
+
+class Found(NamedTuple):
+    addresses: dict[str, int]
+    execution_id: int | None
+    run: RunState | None
+
+
+async def _declare_and_find(
+    ctx: Context, pipeline_id: int, event: RunEvent, section: dict[str, Any]
+) -> Found:
+    """In one transaction: the datasets' addresses, and the run when it exists, locked, with
+    the event's section merged into its metadata."""
+    async with ctx.db.transaction() as conn:
+        addresses = await _declare(conn, ctx.now, [*event.inputs, *event.outputs])
+        key = run_key(event.run.runId)
+        execution_id = await executions_repo.find_by_idempotency_key(conn, pipeline_id, key)
+        if execution_id is None:
+            return Found(addresses, None, None)
+        run = await _merge_run_metadata(conn, execution_id, section, event.eventType)
+    return Found(addresses, execution_id, run)
+
+
+async def _start_run(
+    ctx: Context,
+    pipeline_id: int,
+    parent_id: int | None,
+    event: RunEvent,
+    section: dict[str, Any],
+) -> tuple[int, RunState]:
+    """Start the run the event is the first to tell of (at its eventTime, whatever its type);
+    if a concurrent event started it first, that run with this event's section merged."""
     start = ExecutionStart.model_construct(
         pipeline_id=pipeline_id,
         start_date=event.eventTime,
         parent_id=parent_id,
         execution_metadata={mapping.KEY: section},
     )
-    execution_id, _ = await executions.start_execution(
-        ctx.db, start, ctx.now, run_key(event.run.runId)
-    )
-    out = EventOut(
-        status="recorded",
-        message=f"{event.eventType} recorded",
-        pipeline_id=pipeline_id,
-        execution_id=execution_id,
-        address_ids=address_ids,
-    )
-    run = await _merge_run_metadata(ctx, execution_id, section, event.eventType)
-    if event.eventType not in TERMINAL:
-        return out
-    if run.end_date is not None:
-        return _ignored(out, event.eventType)
-    try:
-        await _end_run(ctx, event, pipeline_id, execution_id, run)
-    except Conflict:  # another terminal event ended it meanwhile
-        return _ignored(out, event.eventType)
-    return out
+    key = run_key(event.run.runId)
+    execution_id, replayed = await executions.start_execution(ctx.db, start, ctx.now, key)
+    if not replayed:
+        return execution_id, RunState(event.eventTime, None, {mapping.KEY: section})
+    async with ctx.db.transaction() as conn:
+        run = await _merge_run_metadata(conn, execution_id, section, event.eventType)
+    return execution_id, run
 
 
 def _ignored(out: EventOut, event_type: str) -> EventOut:
@@ -164,34 +205,37 @@ async def _parent_run(ctx: Context, parent: ParentFacet, seen_at: datetime) -> i
     return execution_id
 
 
-async def _declare(ctx: Context, datasets: list[Dataset]) -> list[int]:
-    """Get-or-create the datasets' addresses, keeping their namespace and facets."""
+async def _declare(conn: AsyncConnection, now: datetime, datasets: list[Dataset]) -> dict[str, int]:
+    """Get-or-create the datasets' addresses, keeping their namespace and facets: name → id."""
     if not datasets:
-        return []
+        return {}
     names = {dataset.address_name for dataset in datasets}
-    async with ctx.db.transaction() as conn:
-        stored = await repo.get_address_metadata(conn, names)
-        declarations = mapping.address_declarations(datasets, stored)
-        refs = await get_or_create_addresses(conn, declarations, ctx.now)
-    return sorted(ref.id for ref in refs.values())
+    stored = await repo.get_address_metadata(conn, names)
+    declarations = mapping.address_declarations(datasets, stored)
+    refs = await get_or_create_addresses(conn, declarations, now)
+    return {name: ref.id for name, ref in refs.items()}
 
 
 async def _merge_run_metadata(
-    ctx: Context, execution_id: int, section: dict[str, Any], event_type: str
+    conn: AsyncConnection, execution_id: int, section: dict[str, Any], event_type: str
 ) -> RunState:
     """Merge the event's section into the run's metadata (a terminal event's is merged by
     the end itself); answers the run with the merged metadata."""
-    async with ctx.db.transaction() as conn:
-        run = await repo.lock_run(conn, execution_id)
-        metadata = mapping.merged_run_metadata(run.execution_metadata, section)
-        # A terminal event's section goes in with the end; after the end, it changes nothing.
-        if event_type not in TERMINAL and metadata != run.execution_metadata:
-            await repo.set_run_metadata(conn, execution_id, metadata)
+    run = await repo.lock_run(conn, execution_id)
+    metadata = mapping.merged_run_metadata(run.execution_metadata, section)
+    # A terminal event's section goes in with the end; after the end, it changes nothing.
+    if event_type not in TERMINAL and metadata != run.execution_metadata:
+        await repo.set_run_metadata(conn, execution_id, metadata)
     return RunState(run.start_date, run.end_date, metadata)
 
 
 async def _end_run(
-    ctx: Context, event: RunEvent, pipeline_id: int, execution_id: int, run: RunState
+    ctx: Context,
+    event: RunEvent,
+    pipeline_id: int,
+    execution_id: int,
+    run: RunState,
+    known: dict[str, int],
 ) -> None:
     """COMPLETE ends the run successfully after writing its lineage; FAIL and ABORT as failed.
     An end reported before the run's start (clocks of two hosts) ends it at its start."""
@@ -199,7 +243,8 @@ async def _end_run(
     succeeded = event.eventType == "COMPLETE"
     outputs = mapping.run_datasets(metadata, "outputs")
     if succeeded:
-        await _write_lineage(ctx, pipeline_id, mapping.run_datasets(metadata, "inputs"), outputs)
+        inputs = mapping.run_datasets(metadata, "inputs")
+        await _write_lineage(ctx, pipeline_id, inputs, outputs, known)
     end = ExecutionEnd.model_construct(
         id=execution_id,
         end_date=max(event.eventTime, run.start_date),
@@ -215,7 +260,7 @@ async def _end_run(
 
 
 async def _write_lineage(
-    ctx: Context, pipeline_id: int, inputs: list[str], outputs: list[str]
+    ctx: Context, pipeline_id: int, inputs: list[str], outputs: list[str], known: dict[str, int]
 ) -> None:
     """The pipeline's lineage becomes the run's inputs x outputs (closure included). A run that
     reported no inputs or no outputs says nothing of its lineage: it is left as it was."""
@@ -227,8 +272,10 @@ async def _write_lineage(
             f"{MAX_EDGES_PER_PIPELINE} lineage relationships a pipeline may declare",
             "outputs",
         )
-    async with ctx.db.transaction() as conn:
-        ids = await repo.get_address_ids(conn, [*inputs, *outputs])
+    ids = dict(known)
+    if missing := {*inputs, *outputs} - set(ids):  # reported by earlier events of the run
+        async with ctx.db.transaction() as conn:
+            ids.update(await repo.get_address_ids(conn, missing))
     sources = {ids[name] for name in inputs}
     targets = {ids[name] for name in outputs}
     await replace_lineage_between(ctx.db, pipeline_id, sources, targets, ctx.now)
@@ -237,21 +284,25 @@ async def _write_lineage(
 async def record_dataset_event(ctx: Context, event: DatasetEvent) -> EventOut:
     """A dataset's event: its address, with its facets."""
     check_names(None, {"dataset": [event.dataset]})
-    address_ids = await _declare(ctx, [event.dataset])
-    return EventOut(status="recorded", message="dataset recorded", address_ids=address_ids)
+    async with ctx.db.transaction() as conn:
+        addresses = await _declare(conn, ctx.now, [event.dataset])
+    return EventOut(
+        status="recorded", message="dataset recorded", address_ids=sorted(addresses.values())
+    )
 
 
 async def record_job_event(ctx: Context, event: JobEvent) -> EventOut:
     """A job's event: its pipeline, its datasets and, when it gives both, its lineage."""
     check_names(event.job, {"inputs": event.inputs, "outputs": event.outputs})
     pipeline_id = await _pipeline(ctx, event.job)
-    address_ids = await _declare(ctx, [*event.inputs, *event.outputs])
+    async with ctx.db.transaction() as conn:
+        addresses = await _declare(conn, ctx.now, [*event.inputs, *event.outputs])
     inputs = sorted({dataset.address_name for dataset in event.inputs})
     outputs = sorted({dataset.address_name for dataset in event.outputs})
-    await _write_lineage(ctx, pipeline_id, inputs, outputs)
+    await _write_lineage(ctx, pipeline_id, inputs, outputs, addresses)
     return EventOut(
         status="recorded",
         message="job recorded",
         pipeline_id=pipeline_id,
-        address_ids=address_ids,
+        address_ids=sorted(addresses.values()),
     )
