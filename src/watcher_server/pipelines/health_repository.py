@@ -12,11 +12,26 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, null, or_, select
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.db.calendar import latest_of, plus_interval
+from watcher_server.db.dialects import capabilities
 from watcher_server.db.types import UTCDateTime
 from watcher_server.models import AnomalyDetectionResult, Pipeline, PipelineExecution, PipelineType
 from watcher_server.pipelines.health import Health
@@ -26,7 +41,6 @@ pipeline_types = PipelineType.__table__
 executions = PipelineExecution.__table__
 results = AnomalyDetectionResult.__table__
 last_run = executions.alias("last_run")
-last_finished = executions.alias("last_finished")
 
 Check = Literal["timeliness", "freshness"]
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -73,37 +87,91 @@ def _latest_run_id(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _status_rank(
-    timeliness_deadline: ColumnElement[datetime], freshness_deadline: ColumnElement[datetime]
+    latest: Any,
+    finished: dict[str, ColumnElement[Any]],
+    timeliness_deadline: ColumnElement[datetime],
+    freshness_deadline: ColumnElement[datetime],
 ) -> ColumnElement[int]:
     """The status as its rank (Health.rank): the first rule that applies, inactive first."""
-    flagged = exists().where(results.c.pipeline_execution_id == last_finished.c.id)
-    overdue = timeliness_deadline < func.coalesce(last_run.c.end_date, _NOW)
+    flagged = exists().where(results.c.pipeline_execution_id == finished["id"])
+    overdue = timeliness_deadline < func.coalesce(latest.c.end_date, _NOW)
     return case(
         (pipelines.c.active.is_(False), Health.INACTIVE.rank),
-        (last_finished.c.completed_successfully.is_(False), Health.FAILED.rank),
+        (finished["completed_successfully"].is_(False), Health.FAILED.rank),
         (overdue, Health.OVERDUE.rank),
         (freshness_deadline < _NOW, Health.STALE.rank),
         (flagged, Health.ANOMALY.rank),
-        (and_(last_run.c.id.is_not(None), last_run.c.end_date.is_(None)), Health.RUNNING.rank),
-        (last_run.c.id.is_(None), Health.NEVER_RUN.rank),
+        (and_(latest.c.id.is_not(None), latest.c.end_date.is_(None)), Health.RUNNING.rank),
+        (latest.c.id.is_(None), Health.NEVER_RUN.rank),
         else_=Health.HEALTHY.rank,
     )
 
 
-@cache
-def _health_statement() -> Select[Any]:
-    """One row per pipeline: its status rank, deadlines, latest run and latest finished run."""
-    finished_id = case(
-        (last_run.c.end_date.is_not(None), last_run.c.id),
-        else_=_latest_run_id(executions.c.end_date.is_not(None)),
+def _latest_lateral(name: str, *conditions: ColumnElement[bool]) -> Any:
+    """The pipeline's latest run meeting `conditions`, as a LATERAL FROM item: one backward
+    probe of (pipeline_id, start_date) per pipeline, where a join on a scalar subquery would
+    let PostgreSQL hash the whole run table instead."""
+    return (
+        select(
+            executions.c.id,
+            executions.c.start_date,
+            executions.c.end_date,
+            executions.c.duration_seconds,
+            executions.c.total_rows,
+            executions.c.completed_successfully,
+        )
+        .where(executions.c.pipeline_id == pipelines.c.id, *conditions)
+        # start_date alone: the index gives that order, where a tie-breaker would add a sort
+        # step per pipeline (and the plan's estimate would cross the JIT's threshold).
+        .order_by(executions.c.start_date.desc())
+        .limit(1)
+        .lateral(name)
     )
+
+
+@cache
+def _health_statement(lateral: bool) -> Select[Any]:
+    """One row per pipeline: its status rank, deadlines, latest run and latest finished run.
+
+    With `lateral` (PostgreSQL) the runs are LATERAL subqueries, the latest finished one read
+    only while a run is going; without (SQLite, whose planner probes per row anyway) they are
+    joins on scalar subqueries."""
+    if lateral:
+        latest = _latest_lateral("last_run")
+        # Read only while the latest run is going (a one-time filter per pipeline).
+        before = _latest_lateral(
+            "finished_before", executions.c.end_date.is_not(None), latest.c.end_date.is_(None)
+        )
+        joined = (
+            pipelines.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
+            .outerjoin(latest, true())
+            .outerjoin(before, true())
+        )
+        finished = {
+            name: case((latest.c.end_date.is_not(None), latest.c[name]), else_=before.c[name])
+            for name in ("id", "end_date", "completed_successfully")
+        }
+    else:
+        latest, last_finished = last_run, executions.alias("last_finished")
+        finished_id = case(
+            (last_run.c.end_date.is_not(None), last_run.c.id),
+            else_=_latest_run_id(executions.c.end_date.is_not(None)),
+        )
+        joined = (
+            pipelines.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
+            .outerjoin(last_run, last_run.c.id == _latest_run_id())
+            .outerjoin(last_finished, last_finished.c.id == finished_id)
+        )
+        finished = {
+            name: last_finished.c[name] for name in ("id", "end_date", "completed_successfully")
+        }
     loaded = latest_of(
         pipelines.c.last_target_insert,
         pipelines.c.last_target_update,
         pipelines.c.last_target_soft_delete,
     )
     measured_from = func.coalesce(loaded, pipelines.c.created_at)
-    timeliness_deadline = _deadline("timeliness", last_run.c.start_date)
+    timeliness_deadline = _deadline("timeliness", latest.c.start_date)
     freshness_deadline = _deadline("freshness", measured_from)
     columns = [
         pipelines.c.id,
@@ -112,31 +180,26 @@ def _health_statement() -> Select[Any]:
         pipelines.c.created_at,
         pipelines.c.updated_at,
         pipeline_types.c.name.label("type_name"),
-        _status_rank(timeliness_deadline, freshness_deadline).label("rank"),
+        _status_rank(latest, finished, timeliness_deadline, freshness_deadline).label("rank"),
         muted("timeliness").label("timeliness_muted"),
         muted("freshness").label("freshness_muted"),
         timeliness_deadline.label("timeliness_deadline"),
         freshness_deadline.label("freshness_deadline"),
         loaded.label("last_loaded_at"),
-        last_run.c.id.label("last_run_id"),
-        last_run.c.start_date.label("last_run_start"),
-        last_run.c.end_date.label("last_run_end"),
-        last_run.c.duration_seconds.label("last_run_duration"),
-        last_run.c.total_rows.label("last_run_rows"),
-        last_run.c.completed_successfully.label("last_run_succeeded"),
-        last_finished.c.id.label("finished_run_id"),
-        last_finished.c.end_date.label("finished_run_end"),
+        latest.c.id.label("last_run_id"),
+        latest.c.start_date.label("last_run_start"),
+        latest.c.end_date.label("last_run_end"),
+        latest.c.duration_seconds.label("last_run_duration"),
+        latest.c.total_rows.label("last_run_rows"),
+        latest.c.completed_successfully.label("last_run_succeeded"),
+        finished["id"].label("finished_run_id"),
+        finished["end_date"].label("finished_run_end"),
     ]
-    joined = (
-        pipelines.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
-        .outerjoin(last_run, last_run.c.id == _latest_run_id())
-        .outerjoin(last_finished, last_finished.c.id == finished_id)
-    )
     return select(*columns).select_from(joined)
 
 
-def _filtered(type_name: str | None, name_part: str | None) -> Select[Any]:
-    statement = _health_statement()
+def _filtered(conn: AsyncConnection, type_name: str | None, name_part: str | None) -> Select[Any]:
+    statement = _health_statement(lateral=capabilities(conn).lateral)
     if type_name:
         statement = statement.where(pipeline_types.c.name == type_name)
     if name_part:
@@ -157,16 +220,6 @@ def _since(row: Any) -> ColumnElement[datetime]:
     )
 
 
-async def count_by_status(
-    conn: AsyncConnection, now: datetime, *, type_name: str | None, name_part: str | None
-) -> dict[Health, int]:
-    """How many pipelines (of the type, whose name contains `name_part`) have each status."""
-    health = _filtered(type_name, name_part).subquery()
-    statement = select(health.c.rank, func.count()).group_by(health.c.rank)
-    counts = dict((await conn.execute(statement, {"now": now})).all())
-    return {health: counts.get(health.rank, 0) for health in Health}
-
-
 async def list_by_status(
     conn: AsyncConnection,
     now: datetime,
@@ -176,21 +229,39 @@ async def list_by_status(
     name_part: str | None,
     limit: int,
     offset: int,
-) -> list[Row[Any]]:
-    """A page of pipelines worst first (then by name), with their status and since when."""
-    health = _filtered(type_name, name_part).subquery("health")
+) -> tuple[dict[Health, int], list[Row[Any]]]:
+    """How many pipelines (of the type, whose name contains `name_part`) have each status,
+    and a page of those with `statuses` (all when empty), worst first then by name, with
+    since when. One statement: the statuses are computed once (a CTE read twice), then
+    counted, and the page's rows are picked."""
+    health = _filtered(conn, type_name, name_part).cte("health")
     page = select(health)
     if statuses:
         page = page.where(health.c.rank.in_(sorted(status.rank for status in statuses)))
     page = page.order_by(health.c.rank, health.c.name).limit(limit).offset(offset).subquery()
-    statement = select(page, _since(page.c).label("since")).order_by(page.c.rank, page.c.name)
-    return list(await conn.execute(statement, {"now": now}))
+    rows = select(null().label("status_count"), *page.c, _since(page.c).label("since"))
+    counts = select(
+        func.count().label("status_count"),
+        *(
+            health.c.rank if c.name == "rank" else cast(null(), c.type).label(c.name)
+            for c in page.c
+        ),
+        cast(null(), UTCDateTime()).label("since"),
+    ).group_by(health.c.rank)
+    result = list(await conn.execute(union_all(rows, counts), {"now": now}))
+    by_rank = {row.rank: row.status_count for row in result if row.status_count is not None}
+    listed = sorted((row for row in result if row.status_count is None), key=_worst_first)
+    return {health: by_rank.get(health.rank, 0) for health in Health}, listed
+
+
+def _worst_first(row: Row[Any]) -> tuple[int, str]:
+    return row.rank, row.name
 
 
 async def pipeline_health(
     conn: AsyncConnection, now: datetime, pipeline_id: int
 ) -> Row[Any] | None:
     """One pipeline's row of `list_by_status`."""
-    one = _health_statement().where(pipelines.c.id == pipeline_id).subquery()
+    one = _filtered(conn, None, None).where(pipelines.c.id == pipeline_id).subquery()
     statement = select(one, _since(one.c).label("since"))
     return (await conn.execute(statement, {"now": now})).first()

@@ -93,8 +93,7 @@ async def overview(db: Database, now: datetime, query: OverviewQuery) -> Overvie
     filters = {"type_name": query.type_name, "name_part": query.name}
     offset = (query.page - 1) * OVERVIEW_PAGE_SIZE
     async with db.transaction() as conn:
-        counts = await health_repo.count_by_status(conn, now, **filters)
-        rows = await health_repo.list_by_status(
+        counts, rows = await health_repo.list_by_status(
             conn,
             now,
             statuses=query.statuses,
