@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 
+from watcher_server.common.responses import errors, ok
 from watcher_server.deps import DatabaseDep, NowDep, SettingsDep
 from watcher_server.openlineage import service
 from watcher_server.openlineage.schemas import AnyEvent, DatasetEvent, EventOut, RunEvent
@@ -16,10 +17,9 @@ router = APIRouter(tags=["openlineage"])
     status_code=201,
     response_model=EventOut,
     responses={
-        200: {
-            "model": EventOut,
-            "description": "A terminal event for a run that had already ended: ignored.",
-        }
+        **ok(EventOut, "A terminal event for a run that had already ended: ignored."),
+        # A name another call renamed while this event created it, twice over: retry.
+        **errors(409),
     },
 )
 async def post_lineage(
