@@ -68,11 +68,16 @@ async def replace_lineage_between(
     load_lineage says. Answers the number of edges.
     """
     edges = {(source, target) for source in sources for target in targets}
+    # A run repeats its pipeline's lineage nearly always: one read, without the writers' lock.
+    async with db.autocommit() as conn:
+        load_lineage, old_edges = await repo.get_pipeline_lineage(conn, pipeline_id)
+    if load_lineage is None:
+        raise NotFound(f"pipeline {pipeline_id} not found")
+    if old_edges == edges:
+        return len(edges)
     async with db.transaction() as conn:
         await lock_for_transaction(conn, "lineage")
-        load_lineage, old_edges = await repo.get_pipeline_lineage(conn, pipeline_id)
-        if load_lineage is None:
-            raise NotFound(f"pipeline {pipeline_id} not found")
+        _, old_edges = await repo.get_pipeline_lineage(conn, pipeline_id)
         await _replace_edges(conn, pipeline_id, old_edges, edges, now)
     return len(edges)
 

@@ -13,14 +13,11 @@ addresses = Address.__table__
 executions = PipelineExecution.__table__
 
 
-async def get_address_metadata(
-    conn: AsyncConnection, names: Collection[str]
-) -> dict[str, dict[str, Any]]:
-    """The stored metadata of the addresses called `names` (those that exist)."""
-    statement = select(addresses.c.name, addresses.c.address_metadata).where(
-        addresses.c.name.in_(names)
-    )
-    return {row.name: row.address_metadata or {} for row in await conn.execute(statement)}
+async def get_address_states(conn: AsyncConnection, names: Collection[str]) -> list[Row[Any]]:
+    """id, name, input_hash and metadata of the addresses called `names` (those that exist)."""
+    columns = addresses.c
+    statement = select(columns.id, columns.name, columns.input_hash, columns.address_metadata)
+    return list(await conn.execute(statement.where(columns.name.in_(names))))
 
 
 async def get_address_ids(conn: AsyncConnection, names: Collection[str]) -> dict[str, int]:
@@ -28,18 +25,22 @@ async def get_address_ids(conn: AsyncConnection, names: Collection[str]) -> dict
     return {row.name: row.id for row in await conn.execute(statement)}
 
 
-async def lock_run(conn: AsyncConnection, execution_id: int) -> Row[Any]:
-    """The run's outcome and metadata, locked until the transaction ends."""
-    statement = (
-        select(
-            executions.c.id,
-            executions.c.start_date,
-            executions.c.end_date,
-            executions.c.execution_metadata,
-        )
-        .where(executions.c.id == execution_id)
-        .with_for_update()
+_RUN = select(
+    executions.c.id, executions.c.start_date, executions.c.end_date, executions.c.execution_metadata
+)
+
+
+async def find_run(conn: AsyncConnection, pipeline_id: int, key: str) -> Row[Any] | None:
+    """The pipeline's run holding the idempotency key: its times and metadata."""
+    statement = _RUN.where(
+        executions.c.pipeline_id == pipeline_id, executions.c.idempotency_key == key
     )
+    return (await conn.execute(statement)).first()
+
+
+async def lock_run(conn: AsyncConnection, execution_id: int) -> Row[Any]:
+    """The run's times and metadata, locked until the transaction ends."""
+    statement = _RUN.where(executions.c.id == execution_id).with_for_update()
     return (await conn.execute(statement)).one()
 
 

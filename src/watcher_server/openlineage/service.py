@@ -8,9 +8,12 @@ retrying an event after any failure completes what the first attempt began.
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.addresses.rules import declared_config
 from watcher_server.addresses.service import get_or_create_addresses
+from watcher_server.common.digest import config_digest
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, InvalidInput
 from watcher_server.executions import repository as executions_repo
@@ -125,16 +128,23 @@ class Found(NamedTuple):
 async def _declare_and_find(
     ctx: Context, pipeline_id: int, event: RunEvent, section: dict[str, Any]
 ) -> Found:
-    """In one transaction: the datasets' addresses, and the run when it exists, locked, with
-    the event's section merged into its metadata."""
-    async with ctx.db.transaction() as conn:
-        addresses = await _declare(conn, ctx.now, [*event.inputs, *event.outputs])
-        key = run_key(event.run.runId)
-        execution_id = await executions_repo.find_by_idempotency_key(conn, pipeline_id, key)
-        if execution_id is None:
-            return Found(addresses, None, None)
-        run = await _merge_run_metadata(conn, execution_id, section, event.eventType)
-    return Found(addresses, execution_id, run)
+    """The datasets' addresses, and the run when it exists, with the event's section merged
+    into its metadata. The usual event (known addresses, nothing new to merge) only reads:
+    two statements, without a transaction."""
+    datasets = [*event.inputs, *event.outputs]
+    names = {dataset.address_name for dataset in datasets}
+    async with ctx.db.autocommit() as conn:
+        stored = await repo.get_address_states(conn, names) if names else []
+        row = await repo.find_run(conn, pipeline_id, run_key(event.run.runId))
+    addresses = await _declare(ctx, datasets, stored)
+    if row is None:
+        return Found(addresses, None, None)
+    run = RunState(row.start_date, row.end_date, row.execution_metadata or {})
+    merged = mapping.merged_run_metadata(run.metadata, section)
+    if merged != run.metadata and event.eventType not in TERMINAL:
+        async with ctx.db.transaction() as conn:
+            run = await _merge_run_metadata(conn, row.id, section, event.eventType)
+    return Found(addresses, row.id, run._replace(metadata=merged))
 
 
 async def _start_run(
@@ -156,7 +166,7 @@ async def _start_run(
     execution_id, replayed = await executions.start_execution(ctx.db, start, ctx.now, key)
     if not replayed:
         return execution_id, RunState(event.eventTime, None, {mapping.KEY: section})
-    async with ctx.db.transaction() as conn:
+    async with ctx.db.transaction() as conn:  # a concurrent event started it first
         run = await _merge_run_metadata(conn, execution_id, section, event.eventType)
     return execution_id, run
 
@@ -205,14 +215,29 @@ async def _parent_run(ctx: Context, parent: ParentFacet, seen_at: datetime) -> i
     return execution_id
 
 
-async def _declare(conn: AsyncConnection, now: datetime, datasets: list[Dataset]) -> dict[str, int]:
-    """Get-or-create the datasets' addresses, keeping their namespace and facets: name → id."""
+async def _declare(
+    ctx: Context, datasets: list[Dataset], stored: list[Row[Any]] | None = None
+) -> dict[str, int]:
+    """Get-or-create the datasets' addresses, keeping their namespace and facets: name → id.
+
+    `stored` are the addresses' states when the caller read them already. When every address
+    exists with the digest of its declaration (the usual case), nothing is written.
+    """
     if not datasets:
         return {}
-    names = {dataset.address_name for dataset in datasets}
-    stored = await repo.get_address_metadata(conn, names)
-    declarations = mapping.address_declarations(datasets, stored)
-    refs = await get_or_create_addresses(conn, declarations, now)
+    if stored is None:
+        async with ctx.db.autocommit() as conn:
+            stored = await repo.get_address_states(conn, {d.address_name for d in datasets})
+    states = {row.name: row for row in stored}
+    metadata = {row.name: row.address_metadata or {} for row in stored}
+    declarations = mapping.address_declarations(datasets, metadata)
+    if all(
+        d.name in states and states[d.name].input_hash == config_digest(declared_config(d))
+        for d in declarations
+    ):
+        return {d.name: states[d.name].id for d in declarations}
+    async with ctx.db.transaction() as conn:
+        refs = await get_or_create_addresses(conn, declarations, ctx.now)
     return {name: ref.id for name, ref in refs.items()}
 
 
@@ -255,7 +280,7 @@ async def _end_run(
     tolerance = timedelta(seconds=ctx.settings.watcher_end_before_start_tolerance_seconds)
     await executions.end_execution(ctx.db, end, ctx.now, tolerance)
     if succeeded and outputs:
-        async with ctx.db.transaction() as conn:
+        async with ctx.db.autocommit() as conn:  # one statement
             await executions_repo.advance_pipeline(conn, pipeline_id, None, end.end_date, _LOADED)
 
 
@@ -284,8 +309,7 @@ async def _write_lineage(
 async def record_dataset_event(ctx: Context, event: DatasetEvent) -> EventOut:
     """A dataset's event: its address, with its facets."""
     check_names(None, {"dataset": [event.dataset]})
-    async with ctx.db.transaction() as conn:
-        addresses = await _declare(conn, ctx.now, [event.dataset])
+    addresses = await _declare(ctx, [event.dataset])
     return EventOut(
         status="recorded", message="dataset recorded", address_ids=sorted(addresses.values())
     )
@@ -295,8 +319,7 @@ async def record_job_event(ctx: Context, event: JobEvent) -> EventOut:
     """A job's event: its pipeline, its datasets and, when it gives both, its lineage."""
     check_names(event.job, {"inputs": event.inputs, "outputs": event.outputs})
     pipeline_id = await _pipeline(ctx, event.job)
-    async with ctx.db.transaction() as conn:
-        addresses = await _declare(conn, ctx.now, [*event.inputs, *event.outputs])
+    addresses = await _declare(ctx, [*event.inputs, *event.outputs])
     inputs = sorted({dataset.address_name for dataset in event.inputs})
     outputs = sorted({dataset.address_name for dataset in event.outputs})
     await _write_lineage(ctx, pipeline_id, inputs, outputs, addresses)
