@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_DATABASE_URL, fresh_database
-from tests.openlineage.venvs import client_python
+from tests.openlineage.venvs import DBT, client_python
 from tests.processes import watcher_server
 from watcher_server.db.url import parse_database_url
 
@@ -24,9 +24,6 @@ pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="PostgreSQL runs only: set WATCHER_TEST_DATABASE_URL"
 )
 
-# The newest dbt-core pulls dependencies that do not install from the registry here: pinned
-# below it, with the adapter and the OpenLineage integration of the same generation.
-DBT = ["dbt-core==1.10.13", "dbt-postgres==1.9.1", "openlineage-dbt==1.40.0"]
 PROJECT = Path(__file__).parent / "dbt_project"
 MODELS = ("stg_orders", "customer_totals", "big_orders", "customer_report")
 REFS = {
@@ -106,7 +103,7 @@ def by_name(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_dbt_ol_reports_models_nested_runs_lineage_and_a_failure(
     server: str, project: Path
 ) -> None:
-    dbt = Dbt(client_python("openlineage-dbt", DBT), project, server, f"dbt_{uuid.uuid4().hex[:8]}")
+    dbt = Dbt(client_python(*DBT), project, server, f"dbt_{uuid.uuid4().hex[:8]}")
     namespace = dbt.env["OPENLINEAGE_NAMESPACE"]
     database = _profile_database(project)
 

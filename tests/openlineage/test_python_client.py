@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.openlineage.venvs import client_python
+from tests.openlineage.venvs import PYTHON_CLIENT, client_python
 from tests.processes import watcher_server
 
-CLIENT = ["openlineage-python==1.40.0"]
 SCRIPT = Path(__file__).parent / "clients" / "send_with_python_client.py"
 
 
@@ -27,7 +26,7 @@ def find(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
 
 
 def test_the_python_client_reports_runs_nesting_outcomes_and_lineage(server: str) -> None:
-    python = client_python("openlineage-python", CLIENT)
+    python = client_python(*PYTHON_CLIENT)
     suffix = uuid.uuid4().hex[:8]
 
     sent = subprocess.run(

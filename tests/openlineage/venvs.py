@@ -29,6 +29,12 @@ _OFFLINE = (
 )
 INSTALL_TIMEOUT_SECONDS = 900
 
+# The clients the tests drive, pinned. The newest dbt-core pulls dependencies that do not
+# install from the registry here: pinned below it, with the adapter and the OpenLineage
+# integration of the same generation.
+PYTHON_CLIENT = ("openlineage-python", ["openlineage-python==1.40.0"])
+DBT = ("openlineage-dbt", ["dbt-core==1.10.13", "dbt-postgres==1.9.1", "openlineage-dbt==1.40.0"])
+
 
 def client_python(name: str, requirements: list[str]) -> Path:
     """The python of a virtualenv holding exactly `requirements`, built on first use."""
@@ -67,3 +73,17 @@ def _build(venv: Path, python: Path, requirements: list[str]) -> None:
     if any(sign in install.stderr for sign in _OFFLINE):
         pytest.skip(f"pip cannot reach the package registry to install {requirements}")
     raise AssertionError(f"pip install {requirements} failed:\n{install.stderr[-4000:]}")
+
+
+def main() -> None:
+    """Build every client's virtualenv now (CI does it in the background, ahead of the tests
+    that need them): `python -m tests.openlineage.venvs`."""
+    for name, requirements in (PYTHON_CLIENT, DBT):
+        try:
+            print(f"{name}: {client_python(name, requirements)}")
+        except pytest.skip.Exception as skipped:
+            print(f"{name}: not built: {skipped}")
+
+
+if __name__ == "__main__":
+    main()
