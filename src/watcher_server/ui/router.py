@@ -2,30 +2,19 @@
 page's service function, render its template. Actions are POSTed forms that go through the
 API's request models and services, then redirect back to the page."""
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from watcher_server.anomalies import service as anomalies_service
-from watcher_server.anomalies.schemas import UnflagRequest
+from watcher_server.db import Database
 from watcher_server.deps import DatabaseDep, NowDep, SettingsDep
-from watcher_server.errors import InvalidInput, WatcherError
 from watcher_server.models import DatePart
-from watcher_server.pipelines import service as pipelines_service
 from watcher_server.pipelines.health import MEANING, WORST_FIRST, Health
-from watcher_server.pipelines.schemas import PipelinePatch
-from watcher_server.ui import csrf, operations, runs, service
-from watcher_server.ui.forms import (
-    THRESHOLD_FIELDS,
-    FormErrors,
-    as_json,
-    blank_is_none,
-    parse_form,
-    switch,
-    validate,
-)
+from watcher_server.ui import actions, csrf, operations, runs, service
+from watcher_server.ui.forms import FormErrors, parse_form
 from watcher_server.ui.templating import PACKAGE, STATIC_URL, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,12 +24,6 @@ router.mount(STATIC_URL, StaticFiles(directory=PACKAGE / "static"), name="ui-sta
 FRAGMENT_HEADER = "x-console-fragment"
 MAX_PAGE = 1_000_000
 MAX_FORM_BYTES = 10_000
-SAVED = {
-    "active": "The pipeline's active switch is saved.",
-    "mute": "The check's mute switch is saved.",
-    "thresholds": "The thresholds are saved.",
-    "unflag": "The run is unflagged: it counts in the metric's baseline again.",
-}
 
 
 def not_found(what: str) -> HTMLResponse:
@@ -96,14 +79,14 @@ async def pipeline_page(
 ) -> Response:
     """One pipeline: configuration, checks, runs chart and table, anomalies, lineage."""
     return await _render_pipeline(
-        request, db, now, pipeline_id, days, runs_page, notice=SAVED.get(saved or "")
+        request, db, now, pipeline_id, days, runs_page, notice=actions.SAVED.get(saved or "")
     )
 
 
 async def _render_pipeline(
     request: Request,
-    db: Any,
-    now: Any,
+    db: Database,
+    now: datetime,
     pipeline_id: int,
     days: str | None = None,
     runs_page: str | None = None,
@@ -150,54 +133,15 @@ async def pipeline_action(
             message="This form did not come from this console (or its page is too old). "
             "Reload the page and try again.",
         )
-    if action not in SAVED:
+    if action not in actions.SAVED:
         return not_found("such action")
-    errors = await _apply(action, pipeline_id, sent, db, now)
+    errors = await actions.apply_action(db, now, pipeline_id, action, sent)
     if errors:
         return await _render_pipeline(
             request, db, now, pipeline_id, sent.get("days"), errors=errors, action=action
         )
     anchor = "anomalies" if action == "unflag" else "checks"
     return RedirectResponse(f"/ui/pipelines/{pipeline_id}?saved={action}#{anchor}", status_code=303)
-
-
-async def _apply(
-    action: str, pipeline_id: int, sent: dict[str, str], db: Any, now: Any
-) -> FormErrors | None:
-    """Validate the form with the API's request model and call the API's service."""
-    if action == "unflag":
-        values: dict[str, Any] = {
-            "pipeline_id": pipeline_id,
-            "pipeline_execution_id": as_json(sent.get("run_id")),
-            "metric_field": [sent.get("metric")],
-        }
-        request, errors = validate(UnflagRequest, values, sent)
-        call = anomalies_service.unflag(db, request) if request else None
-    else:
-        values = {"id": pipeline_id}
-        if action == "active":
-            values["active"] = switch(sent, "active")
-        elif action == "mute":
-            check = sent.get("check")
-            if check not in ("timeliness", "freshness"):
-                return FormErrors(general=["check: must be timeliness or freshness"], values=sent)
-            values[f"mute_{check}_check"] = switch(sent, "muted")
-        else:
-            values.update(blank_is_none(sent, THRESHOLD_FIELDS))
-        request, errors = validate(PipelinePatch, values, sent)
-        call = pipelines_service.patch_pipeline(db, request, now) if request else None
-    if call is None:
-        return errors
-    try:
-        await call
-    except WatcherError as exc:
-        errors = FormErrors(values=sent)
-        if isinstance(exc, InvalidInput) and exc.field in sent:
-            errors.fields[exc.field] = exc.message
-        else:
-            errors.general.append(exc.message)
-        return errors
-    return None
 
 
 @router.get("/ui/runs/{run_id:int}", response_class=HTMLResponse)
