@@ -220,20 +220,16 @@ def _since(row: Any) -> ColumnElement[datetime]:
     )
 
 
-async def list_by_status(
+def overview_statement(
     conn: AsyncConnection,
-    now: datetime,
-    *,
     statuses: Collection[Health],
     type_name: str | None,
     name_part: str | None,
     limit: int,
     offset: int,
-) -> tuple[dict[Health, int], list[Row[Any]]]:
-    """How many pipelines (of the type, whose name contains `name_part`) have each status,
-    and a page of those with `statuses` (all when empty), worst first then by name, with
-    since when. One statement: the statuses are computed once (a CTE read twice), then
-    counted, and the page's rows are picked."""
+) -> Any:
+    """The statement of `list_by_status`: page rows (status_count NULL) and one count per
+    status present (status_count set), in no particular order."""
     health = _filtered(conn, type_name, name_part).cte("health")
     page = select(health)
     if statuses:
@@ -248,7 +244,25 @@ async def list_by_status(
         ),
         cast(null(), UTCDateTime()).label("since"),
     ).group_by(health.c.rank)
-    result = list(await conn.execute(union_all(rows, counts), {"now": now}))
+    return union_all(rows, counts)
+
+
+async def list_by_status(
+    conn: AsyncConnection,
+    now: datetime,
+    *,
+    statuses: Collection[Health],
+    type_name: str | None,
+    name_part: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[dict[Health, int], list[Row[Any]]]:
+    """How many pipelines (of the type, whose name contains `name_part`) have each status,
+    and a page of those with `statuses` (all when empty), worst first then by name, with
+    since when. One statement: the statuses are computed once (a CTE read twice), then
+    counted, and the page's rows are picked."""
+    statement = overview_statement(conn, statuses, type_name, name_part, limit, offset)
+    result = list(await conn.execute(statement, {"now": now}))
     by_rank = {row.rank: row.status_count for row in result if row.status_count is not None}
     listed = sorted((row for row in result if row.status_count is None), key=_worst_first)
     return {health: by_rank.get(health.rank, 0) for health in Health}, listed
