@@ -4,13 +4,14 @@ events on addresses and runs."""
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from watcher_server.models import Address, PipelineExecution
+from watcher_server.models import Address, Pipeline, PipelineExecution
 
 addresses = Address.__table__
 executions = PipelineExecution.__table__
+pipelines = Pipeline.__table__
 
 
 async def get_address_states(conn: AsyncConnection, names: Collection[str]) -> list[Row[Any]]:
@@ -30,10 +31,14 @@ _RUN = select(
 )
 
 
-async def find_run(conn: AsyncConnection, pipeline_id: int, key: str) -> Row[Any] | None:
-    """The pipeline's run holding the idempotency key: its times and metadata."""
-    statement = _RUN.where(
-        executions.c.pipeline_id == pipeline_id, executions.c.idempotency_key == key
+async def find_pipeline_and_run(conn: AsyncConnection, name: str, key: str) -> Row[Any] | None:
+    """The pipeline called `name` (pipeline_id, input_hash) and, when it has one, its run holding
+    the idempotency key (id, start_date, end_date, execution_metadata; nulls otherwise)."""
+    run = and_(executions.c.pipeline_id == pipelines.c.id, executions.c.idempotency_key == key)
+    statement = (
+        select(pipelines.c.id.label("pipeline_id"), pipelines.c.input_hash, *_RUN.selected_columns)
+        .select_from(pipelines.outerjoin(executions, run))
+        .where(pipelines.c.name == name)
     )
     return (await conn.execute(statement)).first()
 

@@ -93,11 +93,10 @@ async def record_run_event(ctx: Context, event: RunEvent) -> EventOut:
     check_names(event.job, {"inputs": event.inputs, "outputs": event.outputs})
     if parent is not None:
         check_names(parent.job, {}, "run.facets.parent.")
-    pipeline_id = await _pipeline(ctx, event.job)
     parent_id = None if parent is None else await _parent_run(ctx, parent, event.eventTime)
     section = mapping.run_section(event)
-    found = await _declare_and_find(ctx, pipeline_id, event, section)
-    execution_id, run = found.execution_id, found.run
+    found = await _declare_and_find(ctx, event, section)
+    pipeline_id, execution_id, run = found.pipeline_id, found.execution_id, found.run
     if run is None:
         execution_id, run = await _start_run(ctx, pipeline_id, parent_id, event, section)
     out = EventOut(
@@ -120,31 +119,32 @@ async def record_run_event(ctx: Context, event: RunEvent) -> EventOut:
 
 
 class Found(NamedTuple):
+    pipeline_id: int
     addresses: dict[str, int]
     execution_id: int | None
     run: RunState | None
 
 
-async def _declare_and_find(
-    ctx: Context, pipeline_id: int, event: RunEvent, section: dict[str, Any]
-) -> Found:
-    """The datasets' addresses, and the run when it exists, with the event's section merged
-    into its metadata. The usual event (known addresses, nothing new to merge) only reads:
-    two statements, without a transaction."""
+async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, Any]) -> Found:
+    """The job's pipeline, the datasets' addresses, and the run when it exists, with the
+    event's section merged into its metadata. The usual event (a known pipeline and known
+    addresses, nothing new to merge) only reads: two statements, without a transaction."""
     datasets = [*event.inputs, *event.outputs]
     names = {dataset.address_name for dataset in datasets}
+    key = run_key(event.run.runId)
     async with ctx.db.autocommit() as conn:
         stored = await repo.get_address_states(conn, names) if names else []
-        row = await repo.find_run(conn, pipeline_id, run_key(event.run.runId))
+        row = await repo.find_pipeline_and_run(conn, event.job.pipeline_name, key)
+    pipeline_id = await _pipeline(ctx, event.job, row)
     addresses = await _declare(ctx, datasets, stored)
-    if row is None:
-        return Found(addresses, None, None)
+    if row is None or row.id is None:
+        return Found(pipeline_id, addresses, None, None)
     run = RunState(row.start_date, row.end_date, row.execution_metadata or {})
     merged = mapping.merged_run_metadata(run.metadata, section)
     if merged != run.metadata and event.eventType not in TERMINAL:
         async with ctx.db.transaction() as conn:
             run = await _merge_run_metadata(conn, row.id, section, event.eventType)
-    return Found(addresses, row.id, run._replace(metadata=merged))
+    return Found(pipeline_id, addresses, row.id, run._replace(metadata=merged))
 
 
 async def _start_run(
@@ -176,20 +176,28 @@ def _ignored(out: EventOut, event_type: str) -> EventOut:
     return out.model_copy(update={"status": "ignored", "message": message})
 
 
-async def _pipeline(ctx: Context, job: Job) -> int:
+async def _pipeline(ctx: Context, job: Job, known: Row[Any] | None = None) -> int:
     """The job's pipeline, created on first sight. Its type is the job's integration; an
-    event that does not name one leaves an existing pipeline's type alone."""
+    event that does not name one leaves an existing pipeline's type alone. `known` is the
+    pipeline's row (pipeline_id, input_hash) when the caller read it: then an unchanged
+    pipeline costs no statement."""
     type_name = pipeline_type(job.facets)
-    if type_name is None:
+    if known is None and type_name is None:
         async with ctx.db.autocommit() as conn:
             found = await pipelines_repo.get_pipeline_id_by_name(conn, job.pipeline_name)
         if found is not None:
             return found
+    if known is not None and type_name is None:
+        return known.pipeline_id
     data = PipelineCreate(
         name=job.pipeline_name,
         pipeline_type_name=type_name or DEFAULT_TYPE,
         pipeline_metadata={mapping.KEY: {"namespace": job.namespace, "name": job.name}},
     )
+    # The digest sync_pipeline compares (its configuration but the name and the watermark).
+    config = data.model_dump(exclude={"name", "next_watermark"}, exclude_none=True)
+    if known is not None and known.input_hash == config_digest(config):
+        return known.pipeline_id
     settings = ctx.settings
     result, _ = await pipelines.sync_pipeline(
         ctx.db,
