@@ -141,10 +141,11 @@ async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, An
         return Found(pipeline_id, addresses, None, None)
     run = RunState(row.start_date, row.end_date, row.execution_metadata or {})
     merged = mapping.merged_run_metadata(run.metadata, section)
-    if merged != run.metadata and event.eventType not in TERMINAL:
-        async with ctx.db.transaction() as conn:
-            run = await _merge_run_metadata(conn, row.id, section, event.eventType)
-    return Found(pipeline_id, addresses, row.id, run._replace(metadata=merged))
+    if merged == run.metadata or event.eventType in TERMINAL:  # a terminal's goes with the end
+        return Found(pipeline_id, addresses, row.id, run._replace(metadata=merged))
+    async with ctx.db.transaction() as conn:
+        run = await _merge_run_metadata(conn, row.id, section, event.eventType)
+    return Found(pipeline_id, addresses, row.id, run)
 
 
 async def _start_run(
