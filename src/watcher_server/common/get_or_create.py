@@ -17,6 +17,7 @@ async def insert_or_find(
     insert: Callable[[], Awaitable[T | None]],
     find: Callable[[], Awaitable[U | None]],
     what: str,
+    attempts: int = ATTEMPTS,
 ) -> tuple[T | U, bool]:
     """Insert the row, else find the one holding its key: (what the call answered, True when
     it was the insert).
@@ -27,7 +28,7 @@ async def insert_or_find(
     key in between: then the key is free and the insert is tried again. SQLite runs one
     transaction at a time, so there the first lap always answers.
     """
-    for _ in range(ATTEMPTS):
+    for _ in range(attempts):
         inserted = await insert()
         if inserted is not None:
             return inserted, True

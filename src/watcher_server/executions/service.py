@@ -7,6 +7,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.anomalies import repository as anomalies
+from watcher_server.common.get_or_create import insert_or_find
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, InvalidInput, NotFound
 from watcher_server.executions import repository as repo
@@ -64,32 +65,30 @@ async def start_execution(
     # One INSERT … SELECT is the whole unit of work (the reads after it only find the run
     # that refused it, or explain a refusal), so it needs no BEGIN/COMMIT around it.
     async with db.autocommit() as conn:
-        for _ in range(START_ATTEMPTS):
-            started = await _insert_or_replay(conn, values, data)
-            if started is not None:
-                return started
-    raise Conflict(
-        f"pipeline {data.pipeline_id}: {START_ATTEMPTS} attempts at this start each met a run "
-        "with its idempotency key that ended before it could be answered; retry the start"
-    )
+
+        async def insert() -> int | None:
+            return await repo.insert_execution(conn, values, data.watermark, data.next_watermark)
+
+        execution_id, inserted = await insert_or_find(
+            insert,
+            lambda: _replayed_run(conn, data, key),
+            f"the run with this start's idempotency key in pipeline {data.pipeline_id}",
+            attempts=START_ATTEMPTS,
+        )
+    return execution_id, not inserted
 
 
-async def _insert_or_replay(
-    conn: AsyncConnection, values: dict[str, Any], data: ExecutionStart
-) -> tuple[int, bool] | None:
-    """One attempt at a start: the new run's id, or the running run that holds the start's
-    idempotency key (a replay). None when that run was gone by the time it was looked up: it
-    ended, releasing an automatic key, or was cleaned up; either way the key is free again."""
-    execution_id = await repo.insert_execution(conn, values, data.watermark, data.next_watermark)
-    if execution_id is not None:
-        return execution_id, False
-    key = values["idempotency_key"]
+async def _replayed_run(conn: AsyncConnection, data: ExecutionStart, key: str | None) -> int | None:
+    """The running run that holds the start's idempotency key (the start is a replay), or
+    None when that run was gone by the time it was looked up: it ended, releasing an automatic
+    key, or was cleaned up; either way the key is free again. A start refused for another
+    reason says why."""
     # Looked up before anything else: the run holding the key may end at any moment, and a
     # found key implies its pipeline exists.
     if key is not None:
         replayed = await repo.find_by_idempotency_key(conn, data.pipeline_id, key)
         if replayed is not None:
-            return replayed, True
+            return replayed
     if not await pipelines_repo.pipeline_exists(conn, data.pipeline_id):
         raise NotFound(f"pipeline {data.pipeline_id} not found")
     if data.parent_id is not None and not await repo.execution_exists(conn, data.parent_id):
