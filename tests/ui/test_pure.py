@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from watcher_server.anomalies.statistics import Baseline, judge
 from watcher_server.models import AnomalyMetric
-from watcher_server.ui.charts import chart_document, current_band, success_rate
+from watcher_server.ui.charts import chart_document, current_bands, success_rate
 from watcher_server.ui.forms import api_message, as_json, parse_form
 from watcher_server.ui.runs import timeline
 from watcher_server.ui.templating import duration, number, relative
@@ -29,6 +29,11 @@ def _run(run_id: int, start_minutes_ago: float, end_minutes_ago: float | None, *
     return SimpleNamespace(**{**values, **fields})
 
 
+def _rule(metric: AnomalyMetric, **fields) -> SimpleNamespace:
+    values = {"id": 7, "lookback_days": 30, "z_threshold": 3.0, "minimum_executions": 3}
+    return SimpleNamespace(metric_field=metric, **{"seasonality": "none", **values, **fields})
+
+
 def test_the_timeline_spans_the_tree_and_a_running_run_reaches_now() -> None:
     root = _run(1, 60, None)
     child = _run(2, 50, 30, parent_id=1)
@@ -48,28 +53,53 @@ def test_the_timeline_spans_the_tree_and_a_running_run_reaches_now() -> None:
 
 
 def test_the_band_is_the_judges_own_and_leaves_flagged_runs_out() -> None:
-    rule = SimpleNamespace(
-        id=7,
-        metric_field=AnomalyMetric.DURATION_SECONDS,
-        lookback_days=30,
-        z_threshold=2.0,
-        minimum_executions=3,
-        seasonality="none",
-    )
+    rule = _rule(AnomalyMetric.DURATION_SECONDS, z_threshold=2.0)
     durations = [60, 62, 64, 66]
     runs = [
         _run(i, 60 * i, 60 * i - 1, duration_seconds=value) for i, value in enumerate(durations, 1)
     ]
     flagged = _run(9, 30, 1, duration_seconds=5_000, anomaly_flags={"duration_seconds": True})
-    band = current_band(rule, [flagged, *runs], NOW)
+    band = current_bands(rule, [flagged, *runs], NOW).at(NOW)
     expected = judge(63.0, Baseline.of(durations), 2.0, 3)
     assert band is not None
     assert (band.lower, band.upper, band.baseline_size) == (expected.lower, expected.upper, 4)
     too_old = SimpleNamespace(**{**vars(rule), "lookback_days": 1})
     assert (
-        current_band(too_old, [_run(1, 3 * 24 * 60, 3 * 24 * 60 - 1, duration_seconds=1)], NOW)
+        current_bands(too_old, [_run(1, 3 * 24 * 60, 3 * 24 * 60 - 1, duration_seconds=1)], NOW).at(
+            NOW
+        )
         is None
     )
+
+
+def test_a_seasonal_rules_band_is_each_runs_own_buckets() -> None:
+    rule = _rule(AnomalyMetric.TOTAL_ROWS, seasonality="hour_of_day")
+    # A nightly full load at 02:00 beside small hourly increments at 03:00, for five days.
+    nightly = [_run(d, 60 * (24 * d + 10), 0, total_rows=1000 + d) for d in range(1, 6)]
+    hourly = [_run(10 + d, 60 * (24 * d + 9), 0, total_rows=10 + d) for d in range(1, 6)]
+    history = sorted([*nightly, *hourly], key=lambda run: run.start_date, reverse=True)
+    bands = current_bands(rule, history, NOW)
+    at_two, at_three = bands.at(nightly[0].start_date), bands.at(hourly[0].start_date)
+    assert at_two is not None
+    assert at_three is not None
+    assert 100 < at_two.lower <= 1003 <= at_two.upper
+    assert at_three.lower <= 13 <= at_three.upper < 100
+    assert bands.at(NOW) is None  # noon: no history in that hour
+
+    document = chart_document(
+        sorted(history, key=lambda run: run.start_date),
+        {AnomalyMetric.TOTAL_ROWS: bands},
+        NOW - timedelta(days=30),
+        NOW,
+    )
+    rows_chart = next(c for c in document["charts"] if c["metric"] == "total_rows")
+    expected = [
+        (bands.at(run.start_date).lower, bands.at(run.start_date).upper)
+        for run in sorted(history, key=lambda run: run.start_date)
+    ]
+    band = rows_chart["band"]
+    assert list(zip(band["lower"], band["upper"], strict=True)) == expected
+    assert rows_chart["band"]["seasonality"] == "hour_of_day"
 
 
 def test_the_chart_has_a_point_per_run_and_marks_flags() -> None:

@@ -33,6 +33,17 @@ class BaselineWindow:
         return "all"
 
 
+def bucket_of(seasonality: Seasonality | str, start: datetime) -> int | None:
+    """The seasonal bucket of a run that started at `start` (UTC): its hour for hour_of_day,
+    its weekday for day_of_week, None when every run shares one bucket."""
+    seasonality = Seasonality(seasonality)
+    if seasonality is Seasonality.HOUR_OF_DAY:
+        return start.hour
+    if seasonality is Seasonality.DAY_OF_WEEK:
+        return start.weekday()
+    return None
+
+
 def baseline_window(
     seasonality: Seasonality | str, tested_start: datetime, lookback_days: int
 ) -> BaselineWindow:

@@ -8,6 +8,7 @@ from typing import Any
 
 from watcher_server.anomalies.service import MAX_BASELINE_EXECUTIONS
 from watcher_server.anomalies.statistics import Baseline, Outcome, judge
+from watcher_server.anomalies.windows import bucket_of
 from watcher_server.models import AnomalyMetric
 
 # Drawn for every pipeline; a metric with an active rule gets its own chart too.
@@ -32,7 +33,6 @@ class Band:
     mean: float
     z_threshold: float
     baseline_size: int
-    seasonality: str
 
 
 def run_status(succeeded: bool | None) -> str:
@@ -45,20 +45,37 @@ def _flagged(run: Any, metric: AnomalyMetric) -> bool:
     return bool((run.anomaly_flags or {}).get(metric.value))
 
 
-def current_band(rule: Any, successful_newest_first: Sequence[Any], now: datetime) -> Band | None:
-    """The band a run ending now would be judged against: the rule's lookback before now,
-    runs flagged for the metric left out, the most recent MAX_BASELINE_EXECUTIONS kept. A
-    seasonal rule's band is drawn over all its runs (its bucket changes along the chart).
-    None while the history is too short for a verdict."""
+@dataclass(frozen=True)
+class RuleBands:
+    """A rule's band in each seasonal bucket (one bucket, None, for a rule without seasons)."""
+
+    seasonality: str
+    by_bucket: dict[int | None, Band]
+
+    def at(self, start: datetime) -> Band | None:
+        """The band of the bucket a run started at `start` falls in; None while that bucket's
+        history is too short for a verdict."""
+        return self.by_bucket.get(bucket_of(self.seasonality, start))
+
+
+def current_bands(rule: Any, successful_newest_first: Sequence[Any], now: datetime) -> RuleBands:
+    """The bands a run ending now would be judged against, one per seasonal bucket: the rule's
+    lookback before now, in the bucket, runs flagged for the metric left out, the most recent
+    MAX_BASELINE_EXECUTIONS kept."""
     metric = AnomalyMetric(rule.metric_field)
     since = now - timedelta(days=rule.lookback_days)
-    values = [
-        float(getattr(run, metric.value))
-        for run in successful_newest_first
-        if run.start_date >= since
-        and getattr(run, metric.value) is not None
-        and not _flagged(run, metric)
-    ][:MAX_BASELINE_EXECUTIONS]
+    values: dict[int | None, list[float]] = {}
+    for run in successful_newest_first:
+        value = getattr(run, metric.value)
+        if run.start_date >= since and value is not None and not _flagged(run, metric):
+            values.setdefault(bucket_of(rule.seasonality, run.start_date), []).append(float(value))
+    bands = {bucket: _band(rule, kept[:MAX_BASELINE_EXECUTIONS]) for bucket, kept in values.items()}
+    return RuleBands(
+        str(rule.seasonality), {bucket: band for bucket, band in bands.items() if band is not None}
+    )
+
+
+def _band(rule: Any, values: list[float]) -> Band | None:
     baseline = Baseline.of(values)
     verdict = judge(baseline.mean, baseline, rule.z_threshold, rule.minimum_executions)
     if verdict.outcome is Outcome.INSUFFICIENT_HISTORY or verdict.lower is None:
@@ -70,20 +87,20 @@ def current_band(rule: Any, successful_newest_first: Sequence[Any], now: datetim
         mean=verdict.mean or 0.0,
         z_threshold=rule.z_threshold,
         baseline_size=baseline.size,
-        seasonality=str(rule.seasonality),
     )
 
 
 def chart_document(
-    runs: Sequence[Any], bands: dict[AnomalyMetric, Band], since: datetime, until: datetime
+    runs: Sequence[Any], bands: dict[AnomalyMetric, RuleBands], since: datetime, until: datetime
 ) -> dict[str, Any]:
-    """What the page's script draws: the runs (oldest first) and one chart per metric."""
+    """What the page's script draws: the runs (oldest first) and one chart per metric, whose
+    band at each run is its seasonal bucket's (null where that bucket's history is short)."""
     metrics = list(ALWAYS_CHARTED) + [
         m for m in AnomalyMetric if m in bands and m not in ALWAYS_CHARTED
     ]
     charts = []
     for metric in metrics:
-        band = bands.get(metric)
+        at_runs = [bands[metric].at(run.start_date) for run in runs] if metric in bands else []
         charts.append(
             {
                 "metric": metric.value,
@@ -91,14 +108,11 @@ def chart_document(
                 "values": [_number(getattr(run, metric.value)) for run in runs],
                 "flagged": [i for i, run in enumerate(runs) if _flagged(run, metric)],
                 "band": None
-                if band is None
+                if not any(at_runs)
                 else {
-                    "lower": band.lower,
-                    "upper": band.upper,
-                    "mean": band.mean,
-                    "z": band.z_threshold,
-                    "baseline_size": band.baseline_size,
-                    "rule_id": band.rule_id,
+                    "lower": [band and band.lower for band in at_runs],
+                    "upper": [band and band.upper for band in at_runs],
+                    "seasonality": bands[metric].seasonality,
                 },
             }
         )

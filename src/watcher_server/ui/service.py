@@ -31,7 +31,7 @@ from watcher_server.monitoring.thresholds import (
 from watcher_server.pipelines import health_repository as health_repo
 from watcher_server.pipelines import repository as pipelines_repo
 from watcher_server.pipelines.health import WORST_FIRST, Health, status_of_rank
-from watcher_server.ui.charts import Band, chart_document, current_band, success_rate
+from watcher_server.ui.charts import Band, chart_document, current_bands, success_rate
 
 OVERVIEW_PAGE_SIZE = 50
 MAX_TYPES_LISTED = 1000
@@ -234,11 +234,9 @@ async def pipeline_page(
     alerts = await alerts_service.list_alerts(
         db, status=None, pipeline_id=pipeline_id, kind=None, limit=RECENT, offset=0
     )
-    bands = {}
-    for rule in active:
-        band = current_band(rule, baseline_runs, now)
-        if band is not None:
-            bands[AnomalyMetric(rule.metric_field)] = band
+    bands = {
+        AnomalyMetric(rule.metric_field): current_bands(rule, baseline_runs, now) for rule in active
+    }
     return PipelinePage(
         pipeline=pipeline,
         pipeline_type=pipeline_type,
@@ -247,7 +245,8 @@ async def pipeline_page(
         window_days=window_days,
         charted=charted,
         chart=chart_document(charted, bands, since, now),
-        bands=bands,
+        # The rules table shows the band of now's bucket: the next run's, if it started now.
+        bands={metric: band for metric, rule in bands.items() if (band := rule.at(now))},
         success=success_rate(charted),
         runs=runs,
         runs_page=runs_page,

@@ -41,6 +41,16 @@
     };
   }
 
+  // The latest run's band, or "by hour of day" when a seasonal rule's band moves along.
+  function bandCaption(band) {
+    if (band.seasonality !== "none") {
+      return " · band by " + band.seasonality.replace(/_/g, " ");
+    }
+    var last = band.upper.length - 1;
+    while (last > 0 && band.upper[last] == null) { last--; }
+    return " · band " + band.lower[last].toFixed(1) + " – " + band.upper[last].toFixed(1);
+  }
+
   function draw(chart) {
     var xs = doc.runs.map(function (run) { return run.t; });
     var values = chart.values;
@@ -54,8 +64,7 @@
     var data = [xs], series = [{}], bands = [];
     if (chart.band) {
       var edge = { stroke: color("--anomaly"), width: 1, dash: [4, 4], points: { show: false } };
-      data.push(xs.map(function () { return chart.band.upper; }));
-      data.push(xs.map(function () { return chart.band.lower; }));
+      data.push(chart.band.upper, chart.band.lower);
       series.push(Object.assign({ label: "band upper" }, edge));
       series.push(Object.assign({ label: "band lower" }, edge));
       bands.push({ series: [1, 2], fill: translucent(color("--anomaly")) });
@@ -79,9 +88,7 @@
     box.setAttribute("data-band", chart.band ? "yes" : "no");
     var caption = document.createElement("figcaption");
     caption.className = "chart-title";
-    caption.textContent = chart.label + (chart.band
-      ? " · band " + chart.band.lower.toFixed(1) + " – " + chart.band.upper.toFixed(1)
-      : "");
+    caption.textContent = chart.label + (chart.band ? bandCaption(chart.band) : "");
     box.appendChild(caption);
     holder.appendChild(box);
     var width = chartWidth();
