@@ -1,10 +1,13 @@
 """The job runner on a real database: each scheduled time runs once, whatever happens."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from tests.clock import MovableClock
 from watcher_server.db import Database
@@ -146,13 +149,35 @@ async def test_a_poll_job_drains_its_queue_without_waiting(settings: Settings, u
 
 
 async def test_an_unreachable_database_neither_breaks_start_nor_stop(
-    settings: Settings, unique: str
+    settings: Settings, unique: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     calls: list[datetime] = []
     jobs = [
         CronJob(f"cron {unique}", "* * * * *", recorder(calls)),
         PollJob(f"poll {unique}", 0.05, lambda _: asyncio.sleep(0, 0)),
     ]
-    async with running(jobs, settings, MovableClock(T0), "postgresql://w@127.0.0.1:1/nowhere"):
-        await asyncio.sleep(0.3)
+    with caplog.at_level(logging.WARNING, logger="watcher_server.jobs.runner"):
+        async with running(jobs, settings, MovableClock(T0), "postgresql://w@127.0.0.1:1/nowhere"):
+            await asyncio.sleep(0.3)
     assert calls == []
+    # An outage is one warning line per job and error, without a traceback, not an ERROR.
+    outage = [r for r in caplog.records if r.name == "watcher_server.jobs.runner"]
+    assert outage
+    assert {(r.levelno, r.exc_info) for r in outage} == {(logging.WARNING, None)}
+    assert all("database unavailable" in r.getMessage() for r in outage)
+    assert len(outage) == len({r.getMessage() for r in outage})
+
+
+async def test_a_failing_job_logs_its_traceback_once(
+    settings: Settings, unique: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(_: JobContext) -> None:
+        raise ValueError("a bug")
+
+    with caplog.at_level(logging.WARNING, logger="watcher_server.jobs.runner"):
+        async with running([PollJob(f"broken {unique}", 0.02, broken)], settings, MovableClock(T0)):
+            await asyncio.sleep(0.2)
+    failures = [r for r in caplog.records if r.getMessage() == f"job broken {unique} failed"]
+    assert len(failures) == 1
+    assert failures[0].levelno == logging.ERROR
+    assert failures[0].exc_info is not None

@@ -18,6 +18,7 @@ import httpx
 
 from watcher_server.clock import Clock
 from watcher_server.db import Database
+from watcher_server.db.availability import is_database_unavailable
 from watcher_server.jobs import repository as repo
 from watcher_server.jobs.schedule import latest_fire
 from watcher_server.jobs.spec import CronJob, Job, JobContext, PollJob
@@ -153,9 +154,14 @@ class JobRunner:
     def _log_error(self, what: str, exc: Exception) -> None:
         # A database that is down fails every tick: log each new error once, not every second.
         text = f"{type(exc).__name__}: {exc}"
-        if self._last_logged_error.get(what) != text:
+        if self._last_logged_error.get(what) == text:
+            return
+        self._last_logged_error[what] = text
+        if is_database_unavailable(exc):
+            # An outage, not a bug: one line, no traceback.
+            logger.warning("job %s: database unavailable (%s); retrying", what, text)
+        else:
             logger.error("job %s failed", what, exc_info=exc)
-            self._last_logged_error[what] = text
 
     def _clear_error(self, what: str) -> None:
         if self._last_logged_error.pop(what, None) is not None:
