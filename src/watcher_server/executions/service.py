@@ -97,14 +97,20 @@ async def _replayed_run(conn: AsyncConnection, data: ExecutionStart, key: str | 
 
 
 async def end_execution(
-    db: Database, data: ExecutionEnd, now: datetime, tolerance: timedelta
+    db: Database,
+    data: ExecutionEnd,
+    now: datetime,
+    tolerance: timedelta,
+    loaded: bool = False,
 ) -> None:
     """Record a run's outcome; a success advances its pipeline's watermark in the same commit.
 
     Repeating the same end is harmless; a different outcome for an ended run is a conflict, so
     a watermark never advances twice. An end before the run's start by at most `tolerance`
-    ends it at its start (see `_recorded_end`).
+    ends it at its start (see `_recorded_end`). `loaded` says a success loaded its targets
+    whatever its counts (an OpenLineage run that wrote outputs): last_target_insert moves.
     """
+    flags = _dml_flags(data, loaded)
     end = data.end_date or now
     # The usual case (a running run, ended by its pipeline) needs no read: a guarded update
     # writes it all or, when any rule is not met, nothing; the checked path then says why.
@@ -112,7 +118,7 @@ async def end_execution(
         "added_metadata": data.execution_metadata,
         "completed_successfully": data.completed_successfully is not False,
         **{count: getattr(data, count) for count in _COUNTS},
-        **_dml_flags(data),
+        **flags,
         # For a run that started after `end` (PostgreSQL's statement only).
         "latest_start": _latest_start(end, tolerance),
         "early_end_metadata": _early_end_metadata(data, end),
@@ -126,13 +132,18 @@ async def end_execution(
             run = await repo.finish_running_execution(conn, data.id, data.pipeline_id, end, outcome)
             if run is not None:
                 if run.completed_successfully:
-                    await _after_success(conn, run, data, end, now)
+                    await _after_success(conn, run, flags, end, now)
                 return
-    await _end_checked(db, data, end, now, tolerance)
+    await _end_checked(db, data, end, now, tolerance, flags)
 
 
 async def _end_checked(
-    db: Database, data: ExecutionEnd, end: datetime, now: datetime, tolerance: timedelta
+    db: Database,
+    data: ExecutionEnd,
+    end: datetime,
+    now: datetime,
+    tolerance: timedelta,
+    flags: dict[str, bool],
 ) -> None:
     """The end with every rule checked on the locked row, and a clear error when one fails."""
     async with db.transaction() as conn:
@@ -152,7 +163,7 @@ async def _end_checked(
         outcome = _outcome(run, data, end, recorded_end, succeeded)
         await repo.finish_execution(conn, run.id, outcome)
         if succeeded:
-            await _after_success(conn, run, data, recorded_end, now)
+            await _after_success(conn, run, flags, recorded_end, now)
 
 
 def _recorded_end(run: Row[Any], end: datetime, tolerance: timedelta) -> datetime:
@@ -190,18 +201,20 @@ def _json_time(moment: datetime) -> str:
 
 
 async def _after_success(
-    conn: AsyncConnection, run: Row[Any], data: ExecutionEnd, end: datetime, now: datetime
+    conn: AsyncConnection, run: Row[Any], flags: dict[str, bool], end: datetime, now: datetime
 ) -> None:
     """In a successful run's end transaction: advance its pipeline and ask for anomaly
     detection (which runs later, in the job, but is asked for in this commit: never lost)."""
-    flags = _dml_flags(data)
     if await repo.advance_pipeline(conn, run.pipeline_id, run.next_watermark, end, flags):
         await anomalies.queue_detection(conn, run.id, run.pipeline_id, now)
 
 
-def _dml_flags(data: ExecutionEnd) -> dict[str, bool]:
-    """Which last_target_* times a successful run moves forward: those with a positive count."""
-    return {flag: bool(getattr(data, count)) for count, flag in DML_FLAGS.items()}
+def _dml_flags(data: ExecutionEnd, loaded: bool = False) -> dict[str, bool]:
+    """Which last_target_* times a successful run moves forward: those with a positive count,
+    and last_target_insert when the run is said to have `loaded` its targets."""
+    flags = {flag: bool(getattr(data, count)) for count, flag in DML_FLAGS.items()}
+    flags["inserted"] = flags["inserted"] or loaded
+    return flags
 
 
 def _outcome(

@@ -14,7 +14,9 @@ from sqlalchemy import (
     BigInteger,
     Executable,
     Integer,
+    String,
     bindparam,
+    cast,
     delete,
     exists,
     func,
@@ -65,6 +67,27 @@ _PIPELINE_LINEAGE = (
     .join_from(pipelines, lineage, lineage.c.pipeline_id == pipelines.c.id, isouter=True)
     .where(pipelines.c.id == _param("pipeline_id"))
 )
+
+
+def pipeline_edges_text(pipeline_id: Any) -> Any:
+    """A scalar subquery: the edges of the pipeline whose id is `pipeline_id` (a column) as one
+    text, for a caller that reads the pipeline anyway; `parse_edges` reads it back. Null when
+    the pipeline has none."""
+    edge = (
+        cast(lineage.c.source_address_id, String)
+        + literal(":", String())
+        + cast(lineage.c.target_address_id, String)
+    )
+    statement = select(func.aggregate_strings(edge, ","))
+    return statement.where(lineage.c.pipeline_id == pipeline_id).scalar_subquery()
+
+
+def parse_edges(text: str | None) -> set[Edge]:
+    """The edges `pipeline_edges_text` wrote."""
+    if not text:
+        return set()
+    pairs = (item.split(":") for item in text.split(","))
+    return {(int(source), int(target)) for source, target in pairs}
 
 
 async def get_pipeline_lineage(

@@ -60,19 +60,28 @@ async def replace_lineage(
 
 
 async def replace_lineage_between(
-    db: Database, pipeline_id: int, sources: set[int], targets: set[int], now: datetime
+    db: Database,
+    pipeline_id: int,
+    sources: set[int],
+    targets: set[int],
+    now: datetime,
+    known_edges: set[Edge] | None = None,
 ) -> int:
     """Make the pipeline's edges exactly sources x targets (addresses by id), with the closure.
 
     For lineage a run reports each time it runs (OpenLineage): it is written whatever
-    load_lineage says. Answers the number of edges.
+    load_lineage says. `known_edges` are the pipeline's edges when the caller read them with
+    the pipeline (see repository.pipeline_edges_text). Answers the number of edges.
     """
     edges = {(source, target) for source in sources for target in targets}
-    # A run repeats its pipeline's lineage nearly always: one read, without the writers' lock.
-    async with db.autocommit() as conn:
-        load_lineage, old_edges = await repo.get_pipeline_lineage(conn, pipeline_id)
-    if load_lineage is None:
-        raise NotFound(f"pipeline {pipeline_id} not found")
+    # A run repeats its pipeline's lineage nearly always: one read, without the writers' lock,
+    # or none when the caller read the edges already.
+    old_edges = known_edges
+    if old_edges is None:
+        async with db.autocommit() as conn:
+            load_lineage, old_edges = await repo.get_pipeline_lineage(conn, pipeline_id)
+        if load_lineage is None:
+            raise NotFound(f"pipeline {pipeline_id} not found")
     if old_edges == edges:
         return len(edges)
     async with db.transaction() as conn:

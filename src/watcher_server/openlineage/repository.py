@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.lineage.repository import pipeline_edges_text
 from watcher_server.models import Address, Pipeline, PipelineExecution
 
 addresses = Address.__table__
@@ -32,11 +33,17 @@ _RUN = select(
 
 
 async def find_pipeline_and_run(conn: AsyncConnection, name: str, key: str) -> Row[Any] | None:
-    """The pipeline called `name` (pipeline_id, input_hash) and, when it has one, its run holding
+    """The pipeline called `name` (pipeline_id, input_hash, its lineage's `edges` as
+    lineage.repository.pipeline_edges_text writes them) and, when it has one, its run holding
     the idempotency key (id, start_date, end_date, execution_metadata; nulls otherwise)."""
     run = and_(executions.c.pipeline_id == pipelines.c.id, executions.c.idempotency_key == key)
     statement = (
-        select(pipelines.c.id.label("pipeline_id"), pipelines.c.input_hash, *_RUN.selected_columns)
+        select(
+            pipelines.c.id.label("pipeline_id"),
+            pipelines.c.input_hash,
+            pipeline_edges_text(pipelines.c.id).label("edges"),
+            *_RUN.selected_columns,
+        )
         .select_from(pipelines.outerjoin(executions, run))
         .where(pipelines.c.name == name)
     )

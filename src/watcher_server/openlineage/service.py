@@ -16,9 +16,10 @@ from watcher_server.addresses.service import get_or_create_addresses
 from watcher_server.common.digest import config_digest
 from watcher_server.db import Database
 from watcher_server.errors import Conflict, InvalidInput
-from watcher_server.executions import repository as executions_repo
 from watcher_server.executions import service as executions
 from watcher_server.executions.schemas import ExecutionEnd, ExecutionStart
+from watcher_server.lineage import repository as lineage_repo
+from watcher_server.lineage.closure import Edge
 from watcher_server.lineage.schemas import MAX_EDGES_PER_PIPELINE
 from watcher_server.lineage.service import replace_lineage_between
 from watcher_server.models.pipelines import NAME_LENGTH
@@ -42,8 +43,6 @@ from watcher_server.settings import Settings
 
 # A run is found by its runId, kept as its idempotency key: unique per pipeline, never released.
 RUN_KEY_PREFIX = "openlineage:"
-# A successful run that wrote outputs loaded them: its end moves last_target_insert (freshness).
-_LOADED = {"inserted": True, "updated": False, "soft_deleted": False}
 
 
 class Context:
@@ -112,7 +111,7 @@ async def record_run_event(ctx: Context, event: RunEvent) -> EventOut:
     if run.end_date is not None:
         return _ignored(out, event.eventType)
     try:
-        await _end_run(ctx, event, pipeline_id, execution_id, run, found.addresses)
+        await _end_run(ctx, event, pipeline_id, execution_id, run, found)
     except Conflict:  # another terminal event ended it meanwhile
         return _ignored(out, event.eventType)
     return out
@@ -123,6 +122,7 @@ class Found(NamedTuple):
     addresses: dict[str, int]
     execution_id: int | None
     run: RunState | None
+    edges: set[Edge] | None = None  # the pipeline's lineage, when read with it
 
 
 async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, Any]) -> Found:
@@ -137,15 +137,16 @@ async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, An
         row = await repo.find_pipeline_and_run(conn, event.job.pipeline_name, key)
     pipeline_id = await _pipeline(ctx, event.job, row)
     addresses = await _declare(ctx, datasets, stored)
+    edges = None if row is None else lineage_repo.parse_edges(row.edges)
     if row is None or row.id is None:
-        return Found(pipeline_id, addresses, None, None)
+        return Found(pipeline_id, addresses, None, None, edges)
     run = RunState(row.start_date, row.end_date, row.execution_metadata or {})
     merged = mapping.merged_run_metadata(run.metadata, section)
     if merged == run.metadata or event.eventType in TERMINAL:  # a terminal's goes with the end
-        return Found(pipeline_id, addresses, row.id, run._replace(metadata=merged))
+        return Found(pipeline_id, addresses, row.id, run._replace(metadata=merged), edges)
     async with ctx.db.transaction() as conn:
         run = await _merge_run_metadata(conn, row.id, section, event.eventType)
-    return Found(pipeline_id, addresses, row.id, run)
+    return Found(pipeline_id, addresses, row.id, run, edges)
 
 
 async def _start_run(
@@ -269,7 +270,7 @@ async def _end_run(
     pipeline_id: int,
     execution_id: int,
     run: RunState,
-    known: dict[str, int],
+    found: Found,
 ) -> None:
     """COMPLETE ends the run successfully after writing its lineage; FAIL and ABORT as failed.
     An end reported before the run's start (clocks of two hosts) ends it at its start."""
@@ -278,7 +279,7 @@ async def _end_run(
     outputs = mapping.run_datasets(metadata, "outputs")
     if succeeded:
         inputs = mapping.run_datasets(metadata, "inputs")
-        await _write_lineage(ctx, pipeline_id, inputs, outputs, known)
+        await _write_lineage(ctx, pipeline_id, inputs, outputs, found.addresses, found.edges)
     end = ExecutionEnd.model_construct(
         id=execution_id,
         end_date=max(event.eventTime, run.start_date),
@@ -287,17 +288,22 @@ async def _end_run(
         execution_metadata=metadata,
     )
     tolerance = timedelta(seconds=ctx.settings.watcher_end_before_start_tolerance_seconds)
-    await executions.end_execution(ctx.db, end, ctx.now, tolerance)
-    if succeeded and outputs:
-        async with ctx.db.autocommit() as conn:  # one statement
-            await executions_repo.advance_pipeline(conn, pipeline_id, None, end.end_date, _LOADED)
+    # A successful run that wrote outputs loaded them: its end moves last_target_insert
+    # (freshness), in the end's own statement.
+    await executions.end_execution(ctx.db, end, ctx.now, tolerance, loaded=bool(outputs))
 
 
 async def _write_lineage(
-    ctx: Context, pipeline_id: int, inputs: list[str], outputs: list[str], known: dict[str, int]
+    ctx: Context,
+    pipeline_id: int,
+    inputs: list[str],
+    outputs: list[str],
+    known: dict[str, int],
+    edges: set[Edge] | None = None,
 ) -> None:
     """The pipeline's lineage becomes the run's inputs x outputs (closure included). A run that
-    reported no inputs or no outputs says nothing of its lineage: it is left as it was."""
+    reported no inputs or no outputs says nothing of its lineage: it is left as it was.
+    `edges` are the pipeline's edges when read with it (then not read again)."""
     if not inputs or not outputs:
         return
     if len(inputs) * len(outputs) > MAX_EDGES_PER_PIPELINE:
@@ -312,7 +318,7 @@ async def _write_lineage(
             ids.update(await repo.get_address_ids(conn, missing))
     sources = {ids[name] for name in inputs}
     targets = {ids[name] for name in outputs}
-    await replace_lineage_between(ctx.db, pipeline_id, sources, targets, ctx.now)
+    await replace_lineage_between(ctx.db, pipeline_id, sources, targets, ctx.now, edges)
 
 
 async def record_dataset_event(ctx: Context, event: DatasetEvent) -> EventOut:
