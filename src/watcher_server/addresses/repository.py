@@ -55,11 +55,16 @@ async def get_address_id_by_name(conn: AsyncConnection, name: str) -> int | None
     return (await conn.execute(statement)).scalar_one_or_none()
 
 
-async def get_address_states(conn: AsyncConnection, names: Collection[str]) -> list[Row[Any]]:
-    """id, name and input_hash of the addresses called `names`: one indexed lookup."""
-    statement = select(addresses.c.id, addresses.c.name, addresses.c.input_hash).where(
-        addresses.c.name.in_(names)
-    )
+async def get_address_states(
+    conn: AsyncConnection, names: Collection[str], *, with_metadata: bool = False
+) -> list[Row[Any]]:
+    """id, name and input_hash of the addresses called `names` (and their address_metadata
+    when asked: a document to decode, so only for callers that merge into it): one indexed
+    lookup."""
+    columns = [addresses.c.id, addresses.c.name, addresses.c.input_hash]
+    if with_metadata:
+        columns.append(addresses.c.address_metadata)
+    statement = select(*columns).where(addresses.c.name.in_(names))
     return list(await conn.execute(statement))
 
 

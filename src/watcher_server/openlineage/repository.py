@@ -1,30 +1,16 @@
-"""The few statements OpenLineage needs beyond the domain services: what is kept of earlier
-events on addresses and runs."""
+"""The few statements OpenLineage needs beyond the domain services: a job's pipeline, run and
+lineage in one read, and the run's metadata merged from earlier events."""
 
-from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Row, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.lineage.repository import pipeline_edges_text
-from watcher_server.models import Address, Pipeline, PipelineExecution
+from watcher_server.models import Pipeline, PipelineExecution
 
-addresses = Address.__table__
 executions = PipelineExecution.__table__
 pipelines = Pipeline.__table__
-
-
-async def get_address_states(conn: AsyncConnection, names: Collection[str]) -> list[Row[Any]]:
-    """id, name, input_hash and metadata of the addresses called `names` (those that exist)."""
-    columns = addresses.c
-    statement = select(columns.id, columns.name, columns.input_hash, columns.address_metadata)
-    return list(await conn.execute(statement.where(columns.name.in_(names))))
-
-
-async def get_address_ids(conn: AsyncConnection, names: Collection[str]) -> dict[str, int]:
-    statement = select(addresses.c.name, addresses.c.id).where(addresses.c.name.in_(names))
-    return {row.name: row.id for row in await conn.execute(statement)}
 
 
 _RUN = select(

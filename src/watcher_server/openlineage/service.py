@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.addresses import repository as addresses_repo
 from watcher_server.addresses.rules import declared_config
 from watcher_server.addresses.service import get_or_create_addresses
 from watcher_server.common.digest import config_digest
@@ -133,7 +134,7 @@ async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, An
     names = {dataset.address_name for dataset in datasets}
     key = run_key(event.run.runId)
     async with ctx.db.autocommit() as conn:
-        stored = await repo.get_address_states(conn, names) if names else []
+        stored = await _address_states(conn, names) if names else []
         row = await repo.find_pipeline_and_run(conn, event.job.pipeline_name, key)
     pipeline_id = await _pipeline(ctx, event.job, row)
     addresses = await _declare(ctx, datasets, stored)
@@ -225,6 +226,11 @@ async def _parent_run(ctx: Context, parent: ParentFacet, seen_at: datetime) -> i
     return execution_id
 
 
+async def _address_states(conn: AsyncConnection, names: set[str]) -> list[Row[Any]]:
+    """The addresses' states with the metadata their facets are merged into."""
+    return await addresses_repo.get_address_states(conn, names, with_metadata=True)
+
+
 async def _declare(
     ctx: Context, datasets: list[Dataset], stored: list[Row[Any]] | None = None
 ) -> dict[str, int]:
@@ -237,7 +243,7 @@ async def _declare(
         return {}
     if stored is None:
         async with ctx.db.autocommit() as conn:
-            stored = await repo.get_address_states(conn, {d.address_name for d in datasets})
+            stored = await _address_states(conn, {d.address_name for d in datasets})
     states = {row.name: row for row in stored}
     metadata = {row.name: row.address_metadata or {} for row in stored}
     declarations = mapping.address_declarations(datasets, metadata)
@@ -315,7 +321,7 @@ async def _write_lineage(
     ids = dict(known)
     if missing := {*inputs, *outputs} - set(ids):  # reported by earlier events of the run
         async with ctx.db.transaction() as conn:
-            ids.update(await repo.get_address_ids(conn, missing))
+            ids.update({row.name: row.id for row in await _address_states(conn, missing)})
     sources = {ids[name] for name in inputs}
     targets = {ids[name] for name in outputs}
     await replace_lineage_between(ctx.db, pipeline_id, sources, targets, ctx.now, edges)
