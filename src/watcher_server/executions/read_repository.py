@@ -1,5 +1,5 @@
-"""Reads of a pipeline's run history for the console: runs in a time window, and a run's
-pipeline by name. Every statement here only reads."""
+"""Reads of a pipeline's run history for the console: runs in a time window, and their count.
+Every statement here only reads."""
 
 from datetime import datetime
 from typing import Any
@@ -7,10 +7,9 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from watcher_server.models import Pipeline, PipelineExecution
+from watcher_server.models import PipelineExecution
 
 executions = PipelineExecution.__table__
-pipelines = Pipeline.__table__
 
 # What a chart of runs draws: no metadata documents, no watermarks.
 _CHARTED = (
@@ -59,16 +58,6 @@ async def successful_runs_since(
         .limit(limit)
     )
     return list(await conn.execute(statement))
-
-
-async def pipeline_names(conn: AsyncConnection, pipeline_ids: set[int]) -> dict[int, str]:
-    """Names of these pipelines (a run tree's runs may belong to several)."""
-    if not pipeline_ids:
-        return {}
-    statement = select(pipelines.c.id, pipelines.c.name).where(
-        pipelines.c.id.in_(sorted(pipeline_ids))
-    )
-    return dict((await conn.execute(statement)).all())
 
 
 async def count_runs(conn: AsyncConnection, pipeline_id: int) -> int:

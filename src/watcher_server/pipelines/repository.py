@@ -96,3 +96,13 @@ _PIPELINE_EXISTS = select(
 async def pipeline_exists(conn: AsyncConnection, pipeline_id: int) -> bool:
     """Whether the pipeline exists (other domains check their pipeline_id filters with it)."""
     return bool((await conn.execute(_PIPELINE_EXISTS, {"pipeline_id": pipeline_id})).scalar())
+
+
+async def get_names(conn: AsyncConnection, pipeline_ids: set[int]) -> dict[int, str]:
+    """The names of these pipelines, by id."""
+    if not pipeline_ids:
+        return {}
+    statement = select(pipelines.c.id, pipelines.c.name).where(
+        pipelines.c.id.in_(sorted(pipeline_ids))
+    )
+    return dict((await conn.execute(statement)).all())

@@ -14,10 +14,10 @@ from watcher_server.anomalies.messages import KIND as ANOMALY_KIND
 from watcher_server.clock import utcnow
 from watcher_server.db import Database, migrate
 from watcher_server.db.diagnostics import DatabaseFacts, database_facts
-from watcher_server.executions import read_repository as history
 from watcher_server.jobs.registry import build_jobs
 from watcher_server.jobs.schemas import JobHealthOut
 from watcher_server.jobs.service import job_health
+from watcher_server.pipelines import repository as pipelines_repo
 from watcher_server.settings import Settings
 
 ALERTS_PAGE_SIZE = 50
@@ -59,7 +59,9 @@ async def alerts_page(db: Database, query: AlertsQuery) -> AlertsPage:
         offset=(query.page - 1) * ALERTS_PAGE_SIZE,
     )
     async with db.transaction() as conn:
-        names = await history.pipeline_names(conn, {a.pipeline_id for a in alerts if a.pipeline_id})
+        names = await pipelines_repo.get_names(
+            conn, {a.pipeline_id for a in alerts if a.pipeline_id}
+        )
     kinds = ALERT_KINDS if query.kind in (None, *ALERT_KINDS) else (*ALERT_KINDS, query.kind)
     more = len(alerts) > ALERTS_PAGE_SIZE
     return AlertsPage(

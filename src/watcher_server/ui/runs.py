@@ -8,8 +8,8 @@ from sqlalchemy import Row
 
 from watcher_server.anomalies import repository as anomalies_repo
 from watcher_server.db import Database
-from watcher_server.executions import read_repository as history
 from watcher_server.executions import repository as executions_repo
+from watcher_server.pipelines import repository as pipelines_repo
 from watcher_server.ui.charts import run_status
 
 
@@ -73,7 +73,7 @@ async def run_page(db: Database, now: datetime, run_id: int) -> RunPage | None:
         tree = await executions_repo.get_execution_tree(conn, run_id)
         if not tree:
             return None
-        names = await history.pipeline_names(conn, {run.pipeline_id for run in tree})
+        names = await pipelines_repo.get_names(conn, {run.pipeline_id for run in tree})
         findings = await anomalies_repo.list_results(conn, None, run_id, 100, 0)
     run = next(row for row in tree if row.id == run_id)
     return RunPage(
