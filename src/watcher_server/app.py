@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         settings.database_url,
         pool_size=settings.database_pool_size,
         busy_timeout_seconds=settings.database_busy_timeout_seconds,
+        pgbouncer=settings.database_pgbouncer,
     )
     runner = (
         JobRunner(build_jobs(settings), database, settings, clock)

@@ -7,7 +7,14 @@ import os
 from typing import Annotated, Literal
 
 from croniter import croniter
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -16,7 +23,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from watcher_server.db.url import normalize_database_url
+from watcher_server.db.url import normalize_database_url, parse_database_url
 from watcher_server.maintenance.limits import (
     DEFAULT_BATCH_SIZE,
     MAX_BATCH_SIZE,
@@ -46,6 +53,8 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=1, le=200)
     # SQLite: how long a write waits for another process's write lock before answering 503.
     database_busy_timeout_seconds: float = Field(default=30, ge=0, le=3600)
+    # DATABASE_URL names a transaction pooler (PgBouncer), not PostgreSQL itself (db/database.py).
+    database_pgbouncer: bool = False
     slack_webhook_url: AnyHttpUrl | None = None
     log_level: LogLevel = "INFO"
     watcher_auto_create_anomaly_detection_rules: bool = False
@@ -113,6 +122,14 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         normalize_database_url(value)  # raises ValueError with the reason
+        return value
+
+    @field_validator("database_pgbouncer")
+    @classmethod
+    def _pgbouncer_needs_postgresql(cls, value: bool, info: ValidationInfo) -> bool:
+        url = info.data.get("database_url")
+        if value and url is not None and parse_database_url(url).get_backend_name() != "postgresql":
+            raise ValueError("PgBouncer stands in front of PostgreSQL; DATABASE_URL is not one")
         return value
 
     @field_validator(

@@ -1,4 +1,17 @@
-"""The engine and the transaction block every unit of work runs in."""
+"""The engine and the transaction block every unit of work runs in.
+
+Behind a transaction pooler (PgBouncer's `pool_mode = transaction`, `DATABASE_PGBOUNCER`), a
+server connection is lent to a client for one transaction, then to another client. asyncpg's
+defaults assume a session per connection, and break there twice over:
+- named prepared statements, cached per connection by asyncpg and by SQLAlchemy, live on the
+  server connection that prepared them: a later transaction may run where the name is unknown
+  or already taken by another client's statement;
+- outside a transaction a statement is two round trips (prepare, then bind and execute), and the
+  pooler may send the second to another server connection.
+So there every statement is unnamed and uncached, and runs inside a transaction. Nothing else
+needs changing: advisory locks are transaction locks (`db.locks`), and Watcher keeps no session
+state and uses no LISTEN/NOTIFY.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +25,10 @@ from watcher_server.db.dialects import Capabilities, capabilities
 from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE, create_sqlite_engine
 from watcher_server.db.url import parse_database_url
 
+# asyncpg prepares unnamed statements when its cache is off; SQLAlchemy's own cache of prepared
+# statements would keep them past their transaction.
+UNNAMED_STATEMENTS = {"statement_cache_size": 0, "prepared_statement_cache_size": 0}
+
 
 class Database:
     """One engine per process; `transaction()` is the only way work reaches the database."""
@@ -23,10 +40,13 @@ class Database:
         pool_size: int = 20,
         busy_timeout_seconds: float = 30,
         echo: bool = False,
+        pgbouncer: bool = False,
     ) -> None:
         self.url = parse_database_url(url)
+        # Behind a transaction pooler every statement must run inside a transaction.
+        self.pgbouncer = pgbouncer
         self.engine: AsyncEngine = _create_engine(
-            self.url.render_as_string(False), pool_size, busy_timeout_seconds, echo
+            self.url.render_as_string(False), pool_size, busy_timeout_seconds, echo, pgbouncer
         )
         # The same pool, with each statement committing on its own.
         self._autocommit = self.engine.execution_options(
@@ -60,7 +80,8 @@ class Database:
         inside the one-writer section on SQLite. Never use it for work that must write twice
         or not at all.
         """
-        async with self._autocommit.connect() as conn:
+        opened = self.engine.begin() if self.pgbouncer else self._autocommit.connect()
+        async with opened as conn:
             yield conn
 
     async def ping(self) -> None:
@@ -73,7 +94,7 @@ class Database:
 
 
 def _create_engine(
-    url: str, pool_size: int, busy_timeout_seconds: float, echo: bool
+    url: str, pool_size: int, busy_timeout_seconds: float, echo: bool, pgbouncer: bool
 ) -> AsyncEngine:
     if url.startswith("sqlite"):
         return create_sqlite_engine(url, busy_timeout_seconds, echo)
@@ -87,6 +108,7 @@ def _create_engine(
         max_overflow=0,
         pool_timeout=10,
         pool_recycle=3600,
+        connect_args=UNNAMED_STATEMENTS if pgbouncer else {},
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed_connection)
     return engine

@@ -19,6 +19,7 @@ async def run_until_stopped(settings: Settings) -> None:
         settings.database_url,
         pool_size=settings.database_pool_size,
         busy_timeout_seconds=settings.database_busy_timeout_seconds,
+        pgbouncer=settings.database_pgbouncer,
     )
     runner = JobRunner(build_jobs(settings), database, settings, utcnow)
     stopping = asyncio.Event()

@@ -44,7 +44,7 @@ def run_cleanup(
 async def _clean(
     settings: Settings, now: datetime, retention: Retention, batch_size: int, dry_run: bool
 ) -> CleanupReport:
-    db = Database(settings.database_url, pool_size=1)
+    db = Database(settings.database_url, pool_size=1, pgbouncer=settings.database_pgbouncer)
     try:
         # The same count as a dry run gives the progress bar its total.
         estimate = await service.clean_logs(db, now, retention, batch_size, dry_run=True)
