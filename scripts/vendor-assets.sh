@@ -2,8 +2,9 @@
 # Refresh the web console's vendored JavaScript and CSS from the npm registry.
 #
 # Each line of ASSETS is: package version destination file...; the files are copied with the
-# package's licence into <destination>/<package>-<version>/, and <destination>/VERSIONS records
-# what came from where (name, version, the tarball's integrity, each file's SHA-256).
+# package's licence into <destination>/<package>-<version>/ (a scoped @scope/name becomes
+# scope-name), and <destination>/VERSIONS records what came from where (name, version, the
+# tarball's integrity, each file's SHA-256).
 # Bump a version here, run `scripts/vendor-assets.sh`, and commit the result; delete the old
 # version's folder. Needs npm (Debian: apt-get install npm).
 set -euo pipefail
@@ -12,6 +13,8 @@ cd "$(dirname "$0")/.."
 ASSETS=(
   "uplot 1.6.32 src/watcher_server/ui/static/vendor dist/uPlot.iife.min.js dist/uPlot.min.css"
   "axe-core 4.14.1 tests/ui/vendor axe.min.js"
+  # /scalar. The package ships no licence file: its package.json names the MIT licence.
+  "@scalar/api-reference 1.76.4 src/watcher_server/system/static/vendor dist/browser/standalone.js package.json"
 )
 LICENCE_FILES=(LICENSE LICENSE.md LICENSE.txt LICENCE COPYING LICENSE-3RD-PARTY.txt)
 
@@ -21,12 +24,14 @@ declare -A manifests=()
 
 for entry in "${ASSETS[@]}"; do
   read -r package version destination files <<<"$entry"
-  target="$destination/$package-$version"
+  folder="$(echo "${package#@}" | tr / -)-$version"
+  target="$destination/$folder"
   echo "vendoring $package@$version into $target"
-  (cd "$work" && npm pack --silent --json "$package@$version" >"$package.json")
-  integrity="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["integrity"])' \
-    "$work/$package.json")"
-  rm -rf "$work/package" && tar -xzf "$work/$package-$version.tgz" -C "$work"
+  (cd "$work" && npm pack --silent --json "$package@$version" >"$folder.json")
+  read -r integrity tarball < <(python3 -c \
+    'import json,sys; p=json.load(open(sys.argv[1]))[0]; print(p["integrity"], p["filename"])' \
+    "$work/$folder.json")
+  rm -rf "$work/package" && tar -xzf "$work/$tarball" -C "$work"
   rm -rf "$target" && mkdir -p "$target"
   copied=()
   for file in $files; do
@@ -45,7 +50,7 @@ for entry in "${ASSETS[@]}"; do
   {
     echo "$package $version licence=$licence_name integrity=$integrity"
     for file in "${copied[@]}"; do
-      echo "  $(sha256sum "$target/$file" | cut -d' ' -f1)  $package-$version/$file"
+      echo "  $(sha256sum "$target/$file" | cut -d' ' -f1)  $folder/$file"
     done
   } >>"$manifest"
   manifests["$destination"]="$manifest"

@@ -104,11 +104,11 @@ class Console:
         )
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, full_page: bool = True) -> None:
         """Save docs/images/<name>.png when WATCHER_SCREENSHOTS=1 (docs/console.md shows them)."""
         if os.environ.get("WATCHER_SCREENSHOTS") == "1":
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def _open_console(browser: Any, live_server: str, **context_options: Any) -> Iterator[Console]:

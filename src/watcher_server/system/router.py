@@ -1,15 +1,16 @@
-"""Liveness, readiness and the documentation address the original Watcher used."""
+"""Liveness, readiness and Scalar's API reference at /scalar (the original's docs address)."""
 
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from watcher_server import __version__
 from watcher_server.common.responses import errors
 from watcher_server.deps import DatabaseDep
 from watcher_server.errors import RETRY_AFTER_SECONDS, error_body, is_database_unavailable
+from watcher_server.system.scalar import ASSETS_URL, assets, scalar_page
 
 router = APIRouter(tags=["system"])
+router.mount(ASSETS_URL, assets, name="scalar-assets")
 
 
 @router.get("/")
@@ -42,13 +43,7 @@ async def ready(db: DatabaseDep) -> JSONResponse:
 
 @router.get("/scalar", include_in_schema=False)
 async def scalar(request: Request) -> HTMLResponse:
-    """The original's docs address, kept working with the bundled (offline) Swagger UI."""
+    """Scalar's interactive API reference, bundled: the page asks nothing of other origins."""
     root_path = request.scope.get("root_path", "")
-    static = f"{root_path}/static-offline-docs"
-    return get_swagger_ui_html(
-        openapi_url=f"{root_path}{request.app.openapi_url}",
-        title=f"{request.app.title} - API reference",
-        swagger_js_url=f"{static}/swagger-ui-bundle.js",
-        swagger_css_url=f"{static}/swagger-ui.css",
-        swagger_favicon_url=f"{static}/favicon.png",
-    )
+    title = f"{request.app.title} - API reference"
+    return HTMLResponse(scalar_page(root_path, request.app.openapi_url, title))
