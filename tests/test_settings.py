@@ -100,7 +100,7 @@ def test_a_bad_value_is_one_line_naming_the_variable(
 def test_pgbouncer_is_refused_in_front_of_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "sqlite:///watcher.db")
     monkeypatch.setenv("DATABASE_PGBOUNCER", "true")
-    with pytest.raises(SettingsError, match="invalid setting DATABASE_PGBOUNCER: .*PostgreSQL"):
+    with pytest.raises(SettingsError, match=r"invalid setting DATABASE_PGBOUNCER: .*PostgreSQL"):
         load_settings()
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@bouncer:6432/w")
     assert load_settings().database_pgbouncer is True

@@ -17,9 +17,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from watcher_server.db.dialects import Capabilities, capabilities
 from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE, create_sqlite_engine
@@ -91,6 +92,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def one_off_engine(url: str) -> AsyncEngine:
+    """An engine for a command's single connection (migrations, the revision check on start).
+
+    Safe through a transaction pooler whatever the settings say: several processes starting
+    at once would otherwise prepare the same numbered statement names on one server connection,
+    and a statement cache gains a command nothing.
+    """
+    postgresql = make_url(url).get_backend_name() == "postgresql"
+    return create_async_engine(
+        url, poolclass=NullPool, connect_args=UNNAMED_STATEMENTS if postgresql else {}
+    )
 
 
 def _create_engine(

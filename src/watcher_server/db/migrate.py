@@ -7,9 +7,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
+from watcher_server.db.database import one_off_engine
 from watcher_server.db.url import normalize_database_url
 
 _MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -41,7 +40,7 @@ def current_revision(database_url: str) -> str | None:
     """The revision the database is at, or None when it has never been migrated."""
 
     async def read() -> str | None:
-        engine = create_async_engine(normalize_database_url(database_url), poolclass=NullPool)
+        engine = one_off_engine(normalize_database_url(database_url))
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(

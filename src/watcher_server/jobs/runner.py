@@ -103,6 +103,7 @@ class JobRunner:
             claimed = await repo.claim_fire(conn, job.name, fire, self.clock())
             if not claimed:
                 return await repo.last_fire(conn, job.name) or fire
+        logger.info("job %s: running its %s run", job.name, fire.isoformat())
         outcome = await self._call(job, context)
         await self._record(job, outcome)
         return fire

@@ -4,9 +4,8 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
+from watcher_server.db.database import one_off_engine
 from watcher_server.models import Base
 
 config = context.config
@@ -24,7 +23,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+    engine = one_off_engine(config.get_main_option("sqlalchemy.url"))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
