@@ -111,7 +111,7 @@ class Console:
             self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
-def _open_console(browser: Any, live_server: str, **context_options: Any) -> Iterator[Console]:
+def open_console(browser: Any, live_server: str, **context_options: Any) -> Iterator[Console]:
     context = browser.new_context(viewport=DESKTOP, **context_options)
     page = context.new_page()
     console = Console(page, live_server)
@@ -140,9 +140,9 @@ def _open_console(browser: Any, live_server: str, **context_options: Any) -> Ite
 
 @pytest.fixture
 def console(browser: Any, live_server: str) -> Iterator[Console]:
-    yield from _open_console(browser, live_server)
+    yield from open_console(browser, live_server)
 
 
 @pytest.fixture
 def dark_console(browser: Any, live_server: str) -> Iterator[Console]:
-    yield from _open_console(browser, live_server, color_scheme="dark")
+    yield from open_console(browser, live_server, color_scheme="dark")

@@ -3,7 +3,7 @@
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.db.upsert import insert_if_absent
@@ -87,3 +87,22 @@ async def update_address(
         .returning(*addresses.c)
     )
     return (await conn.execute(statement)).one()
+
+
+async def search_by_name(conn: AsyncConnection, part: str, limit: int) -> list[Row[Any]]:
+    """Addresses whose name contains `part` (case-insensitive), with their type's name:
+    names starting with it first, then the shortest, then alphabetically."""
+    pattern = part.lower()
+    name = func.lower(addresses.c.name)
+    statement = (
+        select(addresses.c.id, addresses.c.name, address_types.c.name.label("type"))
+        .join_from(addresses, address_types, address_types.c.id == addresses.c.address_type_id)
+        .where(name.contains(pattern, autoescape=True))
+        .order_by(
+            name.startswith(pattern, autoescape=True).desc(),
+            func.length(addresses.c.name),
+            addresses.c.name,
+        )
+        .limit(limit)
+    )
+    return list(await conn.execute(statement))

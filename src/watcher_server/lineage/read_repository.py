@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     bindparam,
     exists,
+    func,
     literal,
     or_,
     select,
@@ -74,11 +75,14 @@ def _nodes_statement(ways: tuple[Way, ...]) -> Executable:
     )
     reaches = [_reach(way).subquery() for way in ways]
     found = union_all(start, *(select(*reach.c) for reach in reaches)).subquery()
+    return _named(found)
+
+
+def _named(found: Any) -> Select[Any]:
+    """The rows of `found` (which has an address `id`) with the address's name, type, group."""
     return (
         select(
-            found.c.way,
-            found.c.id,
-            found.c.distance,
+            *found.c,
             addresses.c.name,
             address_types.c.name.label("type"),
             address_types.c.group_name.label("group"),
@@ -207,3 +211,55 @@ async def get_pipeline_addresses(conn: AsyncConnection, pipeline_id: int) -> lis
     ]
     both = union_all(*selects).subquery()
     return list(await conn.execute(select(both).order_by(both.c.role, both.c.name)))
+
+
+# --- impact: everything downstream ---------------------------------------------------------
+
+
+@cache
+def _impact_statement(of_pipeline: bool) -> Executable:
+    """(id, distance, name, type, group) of the start (distance 0) and every address
+    downstream of it, each at its shortest distance, nearest first, at most `limit` rows.
+
+    From an address the start is the address; from a pipeline, the addresses it reads, and
+    what it writes is at distance 1."""
+    if of_pipeline:
+        pipeline_id = _param("pipeline_id")
+        mine = lineage.c.pipeline_id == pipeline_id
+        found = union_all(
+            select(lineage.c.source_address_id.label("id"), literal(0, Integer()).label("d")).where(
+                mine
+            ),
+            select(lineage.c.target_address_id, literal(1, Integer())).where(mine),
+            select(closure.c.target_address_id, closure.c.depth + 1)
+            .join_from(closure, lineage, lineage.c.target_address_id == closure.c.source_address_id)
+            .where(mine),
+        ).subquery()
+    else:
+        address_id = _param("address_id")
+        found = union_all(
+            select(address_id.label("id"), literal(0, Integer()).label("d")),
+            select(closure.c.target_address_id, closure.c.depth).where(
+                closure.c.source_address_id == address_id
+            ),
+        ).subquery()
+    nearest = (
+        select(found.c.id, func.min(found.c.d).label("distance")).group_by(found.c.id).subquery()
+    )
+    return _named(nearest).order_by(nearest.c.distance, nearest.c.id).limit(bindparam("limit"))
+
+
+async def get_impact(
+    conn: AsyncConnection,
+    *,
+    address_id: int | None = None,
+    pipeline_id: int | None = None,
+    limit: int,
+) -> list[Row[Any]]:
+    """The start and what is downstream of an address, or of a pipeline (see
+    _impact_statement); empty when the address does not exist or the pipeline has no lineage."""
+    if pipeline_id is not None:
+        params = {"pipeline_id": pipeline_id, "limit": limit}
+    else:
+        params = {"address_id": address_id, "limit": limit}
+    return list(await conn.execute(_impact_statement(pipeline_id is not None), params))

@@ -152,19 +152,31 @@ async def get_graph(
 ) -> dict[str, Any]:
     """The addresses within `depth` (None: any) of the start, and the edges walked to reach
     them, capped at `max_depth` and `max_nodes`: the JSON document of GET /lineage."""
+    async with db.transaction() as conn:
+        return await read_graph(conn, address_id, direction, depth, max_depth, max_nodes)
+
+
+async def read_graph(
+    conn: AsyncConnection,
+    address_id: int,
+    direction: Direction,
+    depth: int | None,
+    max_depth: int,
+    max_nodes: int,
+) -> dict[str, Any]:
+    """get_graph within the caller's transaction."""
     served = max_depth if depth is None else min(depth, max_depth)
     # When the depth cap applies, addresses one step beyond it are fetched too, only to tell
     # whether the cap cut something; likewise one more address per way than can be kept.
     reach = served + 1 if depth is None or depth > max_depth else served
-    async with db.transaction() as conn:
-        rows = await reads.get_nodes(conn, address_id, ways_to_walk(direction), reach, max_nodes)
-        if not rows:
-            raise NotFound(f"address {address_id} not found")
-        nodes = keep_nodes(rows, max_nodes, served)
-        edges = await reads.get_edges_around(
-            conn,
-            nodes.walk_from["downstream"],
-            nodes.walk_from["upstream"],
-            [row[1] for row in nodes.kept],
-        )
+    rows = await reads.get_nodes(conn, address_id, ways_to_walk(direction), reach, max_nodes)
+    if not rows:
+        raise NotFound(f"address {address_id} not found")
+    nodes = keep_nodes(rows, max_nodes, served)
+    edges = await reads.get_edges_around(
+        conn,
+        nodes.walk_from["downstream"],
+        nodes.walk_from["upstream"],
+        [row[1] for row in nodes.kept],
+    )
     return graph_document(address_id, direction, served, nodes, edges)

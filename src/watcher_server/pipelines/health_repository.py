@@ -32,14 +32,22 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from watcher_server.db.calendar import latest_of, plus_interval
 from watcher_server.db.dialects import capabilities
+from watcher_server.db.rows import RowsParameter
 from watcher_server.db.types import UTCDateTime
-from watcher_server.models import AnomalyDetectionResult, Pipeline, PipelineExecution, PipelineType
+from watcher_server.models import (
+    AddressLineage,
+    AnomalyDetectionResult,
+    Pipeline,
+    PipelineExecution,
+    PipelineType,
+)
 from watcher_server.pipelines.health import Health
 
 pipelines = Pipeline.__table__
 pipeline_types = PipelineType.__table__
 executions = PipelineExecution.__table__
 results = AnomalyDetectionResult.__table__
+lineage = AddressLineage.__table__
 last_run = executions.alias("last_run")
 
 Check = Literal["timeliness", "freshness"]
@@ -279,3 +287,32 @@ async def pipeline_health(
     one = _filtered(conn, None, None).where(pipelines.c.id == pipeline_id).subquery()
     statement = select(one, _since(one.c).label("since"))
     return (await conn.execute(statement, {"now": now})).first()
+
+
+_ADDRESSES = RowsParameter("addresses", {"id": "bigint"})
+
+
+async def writers_health(
+    conn: AsyncConnection, now: datetime, address_ids: Collection[int]
+) -> list[Row[Any]]:
+    """Every pipeline writing one of the addresses, with its status: one row per (address_id,
+    pipeline id, name, rank). One statement, the statuses computed for those pipelines only."""
+    dialect = conn.dialect.name
+    wanted = _ADDRESSES.select(dialect).subquery()
+    writes = (
+        select(lineage.c.target_address_id.label("address_id"), lineage.c.pipeline_id)
+        .where(lineage.c.target_address_id.in_(select(wanted.c.id)))
+        .distinct()
+        .cte("writes")
+    )
+    health = (
+        _filtered(conn, None, None)
+        .where(pipelines.c.id.in_(select(writes.c.pipeline_id)))
+        .cte("health")
+    )
+    statement = select(writes.c.address_id, health.c.id, health.c.name, health.c.rank).join_from(
+        writes, health, health.c.id == writes.c.pipeline_id
+    )
+    ids = [(address_id,) for address_id in sorted(address_ids)]
+    params = {"now": now, **_ADDRESSES.bind(dialect, ids)}
+    return list(await conn.execute(statement, params))

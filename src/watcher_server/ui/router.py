@@ -3,7 +3,7 @@ page's service function, render its template. Actions are POSTed forms that go t
 API's request models and services, then redirect back to the page."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,9 +11,10 @@ from starlette.staticfiles import StaticFiles
 
 from watcher_server.db import Database
 from watcher_server.deps import DatabaseDep, NowDep, SettingsDep
+from watcher_server.errors import NotFound
 from watcher_server.models import DatePart
 from watcher_server.pipelines.health import MEANING, WORST_FIRST, Health
-from watcher_server.ui import actions, csrf, operations, runs, service
+from watcher_server.ui import actions, csrf, lineage, operations, runs, service
 from watcher_server.ui.forms import FormErrors, parse_form
 from watcher_server.ui.templating import PACKAGE, STATIC_URL, render
 
@@ -24,6 +25,9 @@ router.mount(STATIC_URL, StaticFiles(directory=PACKAGE / "static"), name="ui-sta
 FRAGMENT_HEADER = "x-console-fragment"
 MAX_PAGE = 1_000_000
 MAX_FORM_BYTES = 10_000
+MAX_QUERY_VALUE = 50
+MAX_SEARCH_RESULTS = 50
+MAX_SEARCH_TEXT = 200
 
 
 def not_found(what: str) -> HTMLResponse:
@@ -186,6 +190,55 @@ async def diagnostics_page(db: DatabaseDep, now: NowDep, settings: SettingsDep) 
     return render(
         "diagnostics.html", title="Diagnostics", section="diagnostics", data=data, now=now
     )
+
+
+@router.get("/ui/lineage", response_class=HTMLResponse)
+async def lineage_page(
+    request: Request, db: DatabaseDep, now: NowDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The lineage explorer: an address's graph, or what an address or a pipeline affects,
+    with the health of what writes each address; `q` lists the addresses matching a name."""
+    fields = ("address_id", "pipeline_id", "direction", "depth", "view")
+    values = {name: request.query_params.get(name, "")[:MAX_QUERY_VALUE] for name in fields}
+    search_text = request.query_params.get("q", "").strip()[:MAX_SEARCH_TEXT]
+    context: dict[str, Any] = {
+        "title": "Lineage",
+        "section": "lineage",
+        "meaning": MEANING,
+        "now": now,
+        "data": None,
+        "search_text": search_text,
+        "matches": await lineage.search(db, search_text, MAX_SEARCH_RESULTS)
+        if search_text
+        else None,
+    }
+    try:
+        query = lineage.LineageQuery.parse(values)
+    except lineage.BadQuery as error:
+        return render("lineage.html", status_code=422, **context, error=str(error))
+    if query.address_id is None and query.pipeline_id is None:
+        return render("lineage.html", **context)
+    max_nodes = settings.watcher_lineage_max_nodes
+    try:
+        if query.impact:
+            data = await lineage.impact(db, now, query, max_nodes)
+        else:
+            max_depth = settings.watcher_lineage_max_depth
+            data = await lineage.explore(db, now, query, max_depth, max_nodes)
+    except NotFound as error:
+        return not_found(str(error).removesuffix(" not found"))
+    return render("lineage.html", **{**context, "data": data, "title": data.title})
+
+
+@router.get("/ui/lineage/addresses")
+async def lineage_address_search(
+    db: DatabaseDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_SEARCH_TEXT)],
+    limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_RESULTS)] = 20,
+) -> list[dict[str, Any]]:
+    """Addresses whose name contains `q`, for the explorer's search as you type."""
+    rows = await lineage.search(db, q, limit)
+    return [{"id": row.id, "name": row.name, "type": row.type} for row in rows]
 
 
 @router.get("/ui/{path:path}", response_class=HTMLResponse)
