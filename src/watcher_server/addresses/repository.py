@@ -1,11 +1,13 @@
 """Every SQL statement on address_type and address."""
 
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, Select, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.db.bulk import is_one_of
 from watcher_server.db.upsert import insert_if_absent
 from watcher_server.models import Address, AddressType
 
@@ -55,17 +57,23 @@ async def get_address_id_by_name(conn: AsyncConnection, name: str) -> int | None
     return (await conn.execute(statement)).scalar_one_or_none()
 
 
-async def get_address_states(
-    conn: AsyncConnection, names: Collection[str], *, with_metadata: bool = False
-) -> list[Row[Any]]:
-    """id, name and input_hash of the addresses called `names` (and their address_metadata
-    when asked: a document to decode, so only for callers that merge into it): one indexed
-    lookup."""
+@cache
+def _address_states_statement(dialect: str, with_metadata: bool) -> Select:
     columns = [addresses.c.id, addresses.c.name, addresses.c.input_hash]
     if with_metadata:
         columns.append(addresses.c.address_metadata)
-    statement = select(*columns).where(addresses.c.name.in_(names))
-    return list(await conn.execute(statement))
+    names = is_one_of(dialect, addresses.c.name, "names", item_type=String())
+    return select(*columns).where(names)
+
+
+async def get_address_states(
+    conn: AsyncConnection, names: Collection[str], *, with_metadata: bool = False
+) -> list[Row[Any]]:
+    """id, name and input_hash of the addresses called `names` (at most one chunk of
+    `db.bulk.key_chunks`), and their address_metadata when asked: a document to decode, so
+    only for callers that merge into it. One indexed lookup, its statement built once."""
+    statement = _address_states_statement(conn.dialect.name, with_metadata)
+    return list(await conn.execute(statement, {"names": list(names)}))
 
 
 async def insert_address_if_absent(conn: AsyncConnection, values: dict[str, Any]) -> int | None:

@@ -25,16 +25,22 @@ def key_chunks(conn: AsyncConnection, keys: Sequence[int]) -> list[Sequence[int]
 
 
 def is_one_of(
-    bind: AsyncConnection | str, column: Any, name: str, keys: Sequence[int] | None = None
+    bind: AsyncConnection | str,
+    column: Any,
+    name: str,
+    keys: Sequence[Any] | None = None,
+    item_type: TypeEngine[Any] | None = None,
 ) -> ColumnElement[bool]:
     """`column` equals one of the keys bound as the list parameter `name` (at most one chunk
     of `key_chunks`): `keys` now, or given with each execution of a statement built once.
+    Keys are ids unless `item_type` says otherwise.
 
     With array parameters the list is one parameter, so one cached plan serves any length.
     """
     values = {} if keys is None else {"value": list(keys)}
     if capabilities(bind).array_parameters:
-        return column == any_(bindparam(name, type_=ARRAY(BigInteger), **values))
+        array = ARRAY(item_type or BigInteger())
+        return column == any_(bindparam(name, type_=array, **values))
     return column.in_(bindparam(name, expanding=True, **values))
 
 

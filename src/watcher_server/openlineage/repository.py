@@ -1,14 +1,31 @@
-"""The few statements OpenLineage needs beyond the domain services: a job's pipeline, run and
-lineage in one read, and the run's metadata merged from earlier events."""
+"""The few statements OpenLineage needs beyond the domain services: a job's pipeline, run,
+lineage and datasets in one read, and the run's metadata merged from earlier events."""
 
-from typing import Any
+from collections.abc import Collection
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, and_, select, update
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Row,
+    String,
+    and_,
+    bindparam,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from watcher_server.db.bulk import is_one_of
+from watcher_server.db.types import UTCDateTime
 from watcher_server.lineage.repository import pipeline_edges_text
-from watcher_server.models import Pipeline, PipelineExecution
+from watcher_server.models import Address, Pipeline, PipelineExecution
 
+addresses = Address.__table__
 executions = PipelineExecution.__table__
 pipelines = Pipeline.__table__
 
@@ -18,22 +35,66 @@ _RUN = select(
 )
 
 
-async def find_pipeline_and_run(conn: AsyncConnection, name: str, key: str) -> Row[Any] | None:
-    """The pipeline called `name` (pipeline_id, input_hash, its lineage's `edges` as
-    lineage.repository.pipeline_edges_text writes them) and, when it has one, its run holding
-    the idempotency key (id, start_date, end_date, execution_metadata; nulls otherwise)."""
-    run = and_(executions.c.pipeline_id == pipelines.c.id, executions.c.idempotency_key == key)
-    statement = (
+class AddressState(NamedTuple):
+    """What `addresses.repository.get_address_states` answers with metadata, read here."""
+
+    id: int
+    name: str
+    input_hash: str | None
+    address_metadata: dict[str, Any] | None
+
+
+@cache
+def _job_statement(dialect: str) -> CompoundSelect:
+    """The pipeline row, then one row per address, in one round trip (UNION ALL): the two
+    reads every event makes before it writes."""
+    run = and_(
+        executions.c.pipeline_id == pipelines.c.id,
+        executions.c.idempotency_key == bindparam("key"),
+    )
+    pipeline = (
         select(
+            literal(True).label("is_pipeline"),
             pipelines.c.id.label("pipeline_id"),
             pipelines.c.input_hash,
             pipeline_edges_text(pipelines.c.id).label("edges"),
             *_RUN.selected_columns,
+            null().cast(String).label("name"),
         )
         .select_from(pipelines.outerjoin(executions, run))
-        .where(pipelines.c.name == name)
+        .where(pipelines.c.name == bindparam("name"))
     )
-    return (await conn.execute(statement)).first()
+    named = is_one_of(dialect, addresses.c.name, "names", item_type=String())
+    address = select(
+        literal(False),
+        null().cast(BigInteger),
+        addresses.c.input_hash,
+        null().cast(String),
+        addresses.c.id,
+        null().cast(UTCDateTime),
+        null().cast(UTCDateTime),
+        addresses.c.address_metadata,
+        addresses.c.name,
+    ).where(named)
+    return union_all(pipeline, address)
+
+
+async def find_job(
+    conn: AsyncConnection, name: str, key: str, address_names: Collection[str]
+) -> tuple[Row[Any] | None, list[AddressState]]:
+    """The pipeline called `name` (pipeline_id, input_hash, its lineage's `edges` as
+    lineage.repository.pipeline_edges_text writes them) with, when it has one, its run holding
+    the idempotency key (id, start_date, end_date, execution_metadata; nulls otherwise); and
+    the states of the addresses called `address_names` (at most one chunk of
+    `db.bulk.key_chunks`) that exist."""
+    values = {"name": name, "key": key, "names": list(address_names)}
+    pipeline, states = None, []
+    for row in await conn.execute(_job_statement(conn.dialect.name), values):
+        if row.is_pipeline:
+            pipeline = row
+        else:
+            states.append(AddressState(row.id, row.name, row.input_hash, row.execution_metadata))
+    return pipeline, states
 
 
 async def lock_run(conn: AsyncConnection, execution_id: int) -> Row[Any]:

@@ -4,6 +4,7 @@ Only what Watcher maps is checked; every other field and facet passes through un
 producer newer than this server is never refused for what it adds.
 """
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -32,7 +33,7 @@ class Job(_Open):
     name: Text
     facets: Facets = Field(default_factory=dict)
 
-    @property
+    @cached_property  # read by every step of an event
     def pipeline_name(self) -> str:
         return pipeline_name(self.namespace, self.name)
 
@@ -69,7 +70,7 @@ class Dataset(_Open):
     inputFacets: Facets = Field(default_factory=dict)  # noqa: N815
     outputFacets: Facets = Field(default_factory=dict)  # noqa: N815
 
-    @property
+    @cached_property  # read by every step of an event
     def address_name(self) -> str:
         return address_name(self.namespace, self.name)
 

@@ -134,8 +134,7 @@ async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, An
     names = {dataset.address_name for dataset in datasets}
     key = run_key(event.run.runId)
     async with ctx.db.autocommit() as conn:
-        stored = await _address_states(conn, names) if names else []
-        row = await repo.find_pipeline_and_run(conn, event.job.pipeline_name, key)
+        row, stored = await repo.find_job(conn, event.job.pipeline_name, key, names)
     pipeline_id = await _pipeline(ctx, event.job, row)
     addresses = await _declare(ctx, datasets, stored)
     edges = None if row is None else lineage_repo.parse_edges(row.edges)
@@ -232,7 +231,9 @@ async def _address_states(conn: AsyncConnection, names: set[str]) -> list[Row[An
 
 
 async def _declare(
-    ctx: Context, datasets: list[Dataset], stored: list[Row[Any]] | None = None
+    ctx: Context,
+    datasets: list[Dataset],
+    stored: list[Row[Any]] | list[repo.AddressState] | None = None,
 ) -> dict[str, int]:
     """Get-or-create the datasets' addresses, keeping their namespace and facets: name → id.
 
