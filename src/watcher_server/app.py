@@ -88,16 +88,17 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     app.openapi = lambda: openapi.complete(generate_openapi())  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(system_router)
+    # Routes are matched in this order: the calls every pipeline run makes come first.
     for router in (
-        pipelines_router,
         executions_router,
+        openlineage_router,
+        pipelines_router,
         monitoring_router,
         alerts_router,
         maintenance_router,
         addresses_router,
         lineage_router,
         anomalies_router,
-        openlineage_router,
         ui_router,
     ):
         # Every one of their routes reads or writes the database, so each can answer 503.
