@@ -11,6 +11,12 @@ from watcher_server import __version__
 from watcher_server.addresses.router import router as addresses_router
 from watcher_server.alerts.router import router as alerts_router
 from watcher_server.anomalies.router import router as anomalies_router
+from watcher_server.auth import openapi as auth_openapi
+from watcher_server.auth.gate import Gate
+from watcher_server.auth.middleware import AccessControl
+from watcher_server.auth.modes import auth_required
+from watcher_server.auth.router import router as auth_router
+from watcher_server.auth.service import bootstrap_admin
 from watcher_server.clock import Clock, utcnow
 from watcher_server.common import openapi
 from watcher_server.common.responses import errors
@@ -62,9 +68,20 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         else None
     )
 
+    gate = Gate.build(settings, database, clock) if auth_required(settings) else None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        logger.info("Watcher %s serving on %s", __version__, database.dialect)
+        logger.info(
+            "Watcher %s serving on %s, API keys %s",
+            __version__,
+            database.dialect,
+            "required" if gate else "not required",
+        )
+        if settings.watcher_bootstrap_admin_key is not None:
+            token = settings.watcher_bootstrap_admin_key.get_secret_value()
+            if await bootstrap_admin(database, token, clock()):
+                logger.info("the bootstrap admin key was added")
         if runner is not None:
             await runner.start()
         try:
@@ -84,9 +101,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
+    app.state.gate = gate
     generate_openapi = app.openapi
-    app.openapi = lambda: openapi.complete(generate_openapi())  # type: ignore[method-assign]
+    app.openapi = lambda: _document(generate_openapi(), gate is not None)  # type: ignore[method-assign]
     install_error_handlers(app)
+    if gate is not None:
+        app.add_middleware(AccessControl, gate=gate)
     app.include_router(system_router)
     # Routes are matched in this order: the calls every pipeline run makes come first.
     for router in (
@@ -99,8 +119,15 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         addresses_router,
         lineage_router,
         anomalies_router,
+        auth_router,
         ui_router,
     ):
         # Every one of their routes reads or writes the database, so each can answer 503.
         app.include_router(router, responses=errors(503))
     return app
+
+
+def _document(document: dict, keys_required: bool) -> dict:
+    """The OpenAPI document; with keys required, each operation says which scope it needs."""
+    document = openapi.complete(document)
+    return auth_openapi.document_security(document) if keys_required else document

@@ -2,8 +2,10 @@
 
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -25,6 +27,8 @@ jobs_app = typer.Typer(
     help="Background jobs: scheduled checks, alert delivery.", no_args_is_help=True
 )
 app.add_typer(jobs_app, name="jobs")
+keys_app = typer.Typer(help="API keys (docs/access-control.md).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 def _settings() -> Settings:
@@ -44,14 +48,24 @@ def serve(
     host: Annotated[str, typer.Option(envvar="HOST", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the HTTP API (one process; the database must be migrated first)."""
+    """Serve the HTTP API (one process; the database must be migrated first).
+
+    API keys are required unless WATCHER_AUTH=off or the host is a loopback address.
+    """
     import uvicorn
 
     from watcher_server.app import create_app
+    from watcher_server.auth.console import refusal_to_serve
+    from watcher_server.auth.modes import resolved_for_host
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
+    settings = resolved_for_host(_settings(), host)
     _require_migrated(settings)
+    if refusal := refusal_to_serve(settings):
+        typer.echo(f"error: {refusal}", err=True)
+        raise typer.Exit(1)
+    _configure_logging(settings.log_level)
+    # Decided once, here, where the host is known; processes started from this one inherit it.
+    os.environ["WATCHER_AUTH"] = settings.watcher_auth or "off"
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -59,6 +73,61 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+
+
+def _migrated_settings() -> Settings:
+    settings = _settings()
+    _require_migrated(settings)
+    return settings
+
+
+@contextmanager
+def _key_errors() -> Iterator[None]:
+    """A key command that fails prints one line and exits 1."""
+    from watcher_server.auth.console import KeysFailed
+
+    try:
+        yield
+    except KeysFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Option(help="A unique name, e.g. the client's: airflow.")],
+    scope: Annotated[str, typer.Option(help="read, write or admin.")],
+    expires_in: Annotated[
+        str | None, typer.Option(help="Lifetime, e.g. 90d, 12h, 30m (default: never expires).")
+    ] = None,
+) -> None:
+    """Create a key and print its token (shown this once: Watcher keeps only its hash)."""
+    from watcher_server.auth import console
+
+    with _key_errors():
+        token = console.create(_migrated_settings(), name, scope, expires_in)
+    typer.echo(token)
+    typer.echo(f"key {name!r} created with scope {scope}: store the token now", err=True)
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """List the keys: name, scope, created, expires, last used, revoked (never a token)."""
+    from watcher_server.auth import console
+
+    with _key_errors():
+        typer.echo(console.list_table(_migrated_settings()))
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    name_or_id: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The key's name or id.")],
+) -> None:
+    """Revoke a key: every Watcher process refuses it within a second."""
+    from watcher_server.auth import console
+
+    with _key_errors():
+        typer.echo(console.revoke(_migrated_settings(), name_or_id))
 
 
 @jobs_app.command("run")

@@ -23,6 +23,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from watcher_server.auth.tokens import looks_like_token
 from watcher_server.db.url import normalize_database_url, parse_database_url
 from watcher_server.maintenance.limits import (
     DEFAULT_BATCH_SIZE,
@@ -33,6 +34,7 @@ from watcher_server.maintenance.limits import (
 )
 
 EnvState = Literal["dev", "test", "prod"]
+AuthMode = Literal["required", "off"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 MAX_LOOKBACK_MINUTES = 366 * 24 * 60
 # A kind's own log cleanup retention; unset (or empty) keeps it as long as runs.
@@ -83,6 +85,15 @@ class Settings(BaseSettings):
     # Signs the web console's form tokens (docs/console.md); set it when several processes
     # serve the console, so that a form one of them rendered is accepted by the others.
     watcher_console_secret: SecretStr | None = None
+    # Access control (docs/access-control.md). Unset: `watcher serve` requires keys unless it
+    # listens on a loopback address only; an app built without it (tests) has it off.
+    watcher_auth: AuthMode | None = None
+    # A token (wat_...) that becomes an admin key at start-up, for containers.
+    watcher_bootstrap_admin_key: SecretStr | None = None
+    # Failed authentications a client address may make per minute before it is answered 429.
+    watcher_auth_failures_per_minute: int = Field(default=20, ge=1, le=1_000_000)
+    # How long a console sign-in lasts.
+    watcher_console_session_hours: float = Field(default=12, gt=0, le=24 * 366)
     watcher_alert_poll_seconds: float = Field(default=2.0, ge=0.05, le=60)
     watcher_alert_retry_max_seconds: float = Field(default=60.0, ge=0.1, le=3600)
     watcher_alert_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -117,6 +128,26 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("watcher_auth", "watcher_bootstrap_admin_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("watcher_auth", mode="before")
+    @classmethod
+    def _lower_auth(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("watcher_bootstrap_admin_key")
+    @classmethod
+    def _check_bootstrap_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not looks_like_token(value.get_secret_value()):
+            raise ValueError(
+                "must be a token: wat_ and at least 32 letters, digits, - or _ "
+                "(e.g. wat_ and the output of `openssl rand -hex 32`)"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -36,9 +36,12 @@ class ErrorOut(BaseModel):
 
 DESCRIPTIONS = {
     400: "The body is not JSON.",
+    401: "No usable API key: missing, unknown, expired or revoked (access control on).",
+    403: "The API key's scope is too small; the message names the scope needed.",
     404: "Something the request names does not exist.",
     409: "The request contradicts what is stored.",
     422: "The request is invalid: `detail` lists each problem, or says which rule it breaks.",
+    429: "Too many failed authentications from this address; retry after `Retry-After` seconds.",
     500: "An unexpected error (logged by the server).",
     503: "The database cannot be reached; retry after `Retry-After` seconds.",
 }

@@ -8,6 +8,7 @@ from watcher_server.models.anomalies import (
     AnomalyMetric,
     Seasonality,
 )
+from watcher_server.models.auth import ApiKey
 from watcher_server.models.base import Base, DatePart
 from watcher_server.models.executions import PipelineExecution
 from watcher_server.models.jobs import JobState
@@ -31,6 +32,7 @@ __all__ = [
     "AnomalyDetectionResult",
     "AnomalyDetectionRule",
     "AnomalyMetric",
+    "ApiKey",
     "Base",
     "DatePart",
     "FreshnessPipelineLog",

@@ -20,9 +20,14 @@ COOKIE_PATH = "/ui"
 _PROCESS_SECRET = secrets.token_bytes(32)
 
 
-def _secret(request: Request) -> bytes:
-    configured = getattr(request.app.state.settings, "watcher_console_secret", None)
+def console_secret(settings: object) -> bytes:
+    """WATCHER_CONSOLE_SECRET, or this process's own random secret when it is not set."""
+    configured = getattr(settings, "watcher_console_secret", None)
     return configured.get_secret_value().encode() if configured else _PROCESS_SECRET
+
+
+def _secret(request: Request) -> bytes:
+    return console_secret(request.app.state.settings)
 
 
 def browser_token(request: Request) -> str:
@@ -54,10 +59,13 @@ def remember(request: Request, response: Response) -> Response:
 def is_genuine(request: Request, sent: str | None) -> bool:
     """Whether a POST comes from one of this browser's console pages."""
     token = request.cookies.get(COOKIE)
-    if not token or not sent:
-        return False
-    origin = request.headers.get("origin")
-    if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
+    if not token or not sent or not same_origin(request):
         return False
     expected = hmac.new(_secret(request), token.encode(), hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, sent)
+
+
+def same_origin(request: Request) -> bool:
+    """Whether the browser sent no Origin or this console's own."""
+    origin = request.headers.get("origin")
+    return not origin or origin == f"{request.url.scheme}://{request.url.netloc}"

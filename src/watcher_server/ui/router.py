@@ -14,7 +14,7 @@ from watcher_server.deps import DatabaseDep, NowDep, SettingsDep
 from watcher_server.errors import NotFound
 from watcher_server.models import DatePart
 from watcher_server.pipelines.health import MEANING, WORST_FIRST, Health
-from watcher_server.ui import actions, csrf, lineage, operations, runs, service
+from watcher_server.ui import access, actions, csrf, lineage, operations, runs, service, session
 from watcher_server.ui.forms import FormErrors, parse_form
 from watcher_server.ui.templating import PACKAGE, STATIC_URL, render
 
@@ -239,6 +239,53 @@ async def lineage_address_search(
     """Addresses whose name contains `q`, for the explorer's search as you type."""
     rows = await lineage.search(db, q, limit)
     return [{"id": row.id, "name": row.name, "type": row.type} for row in rows]
+
+
+@router.get("/ui/login", response_class=HTMLResponse)
+async def sign_in_form(
+    request: Request, then: Annotated[str | None, Query(alias="next", max_length=2000)] = None
+) -> Response:
+    """The sign-in form (with auth off there is nothing to sign in to: the overview)."""
+    if request.app.state.gate is None:
+        return RedirectResponse(access.HOME, status_code=303)
+    return access.sign_in_page(request, then=then)
+
+
+@router.post("/ui/login", response_class=HTMLResponse)
+async def sign_in(request: Request) -> Response:
+    """Open a console session with a key's token; failures count towards the 429."""
+    gate = request.app.state.gate
+    if gate is None:
+        return RedirectResponse(access.HOME, status_code=303)
+    sent = parse_form((await request.body())[:MAX_FORM_BYTES])
+    then = access.next_page(sent.get("next"))
+    if not csrf.same_origin(request):
+        return access.refused_page(403, "Form refused", "This form came from another site.")
+    address = request.client.host if request.client else "unknown"
+    if wait := gate.throttle.retry_after(address):
+        message = f"Too many failed sign-ins from this address; retry in {wait} s."
+        return access.refused_page(429, "Too many attempts", message, {"Retry-After": str(wait)})
+    token = sent.get("token", "").strip()
+    if not token:
+        return access.sign_in_page(request, status=422, message="Paste a key's token.", then=then)
+    key = await gate.verifier.by_token(token)
+    if key is None:
+        gate.throttle.failed(address)
+        message = "This token is unknown, expired or revoked."
+        return access.sign_in_page(request, status=401, message=message, then=then)
+    response = RedirectResponse(then, status_code=303)
+    gate.sessions.open(response, key.id, https=request.url.scheme == "https")
+    return response
+
+
+@router.post("/ui/logout")
+async def sign_out(request: Request) -> Response:
+    """End this browser's console session."""
+    if not csrf.same_origin(request):
+        return access.refused_page(403, "Form refused", "This form came from another site.")
+    response = RedirectResponse(access.SIGN_IN, status_code=303)
+    session.close(response)
+    return response
 
 
 @router.get("/ui/{path:path}", response_class=HTMLResponse)

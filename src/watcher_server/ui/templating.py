@@ -8,6 +8,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
+from watcher_server.auth.context import current_key
+from watcher_server.auth.scopes import Scope
+
 PACKAGE = Path(__file__).resolve().parent
 STATIC_URL = "/ui/static"
 
@@ -75,6 +78,12 @@ def moment(value: datetime | None, now: datetime) -> Markup:
     )
 
 
+def can_write() -> bool:
+    """Whether this request may use the console's actions (always, when auth is off)."""
+    key = current_key.get()
+    return key is None or key.scope.allows(Scope.WRITE)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(PACKAGE / "templates"),
@@ -82,7 +91,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["static"] = static_url
+    env.globals.update(static=static_url, signed_in=current_key.get, can_write=can_write)
     env.filters.update(
         duration=duration,
         number=number,

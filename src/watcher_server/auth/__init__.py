@@ -1,0 +1,1 @@
+"""Access control: API keys with scopes, checked on every request when auth is required."""
