@@ -60,6 +60,11 @@ def lifecycle(
     )
 
 
+def with_key(workload: Workload, token: str) -> Workload:
+    """`workload` with every request carrying `Authorization: Bearer <token>`."""
+    return replace(workload, options={**workload.options, "authorization": f"Bearer {token}"})
+
+
 def sync_pipeline(
     numbers: range, prefix: str, pipeline_type: str, path: str = "/pipeline"
 ) -> Workload:

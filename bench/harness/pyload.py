@@ -90,6 +90,8 @@ class _Requests:
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
         if body:
             head += "Content-Type: application/json\r\n"
+        if "authorization" in self.options:
+            head += f"Authorization: {self.options['authorization']}\r\n"
         return head.encode() + b"\r\n" + body
 
 

@@ -6,6 +6,8 @@
 -- kind=end        POST end_path {"id": first, first + 1, ... last} (wraps, and counts it)
 -- kind=lifecycle  start, then end with the id the start answered, for every run
 -- kind=pipeline   POST path {"name": prefix .. random in [lo, hi], "pipeline_type_name": type}
+--
+-- authorization=...  sent as the Authorization header of every request (an API key)
 
 local opt = {}
 local pending, head, tail = {}, 1, 0
@@ -29,6 +31,7 @@ function init(args)
   last_id = tonumber(opt.last or "1")
   next_id = first_id
   wrk.headers["Content-Type"] = "application/json"
+  if opt.authorization then wrk.headers["Authorization"] = opt.authorization end
 end
 
 local function post(path, body)

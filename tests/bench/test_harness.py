@@ -78,6 +78,18 @@ def test_the_python_load_generator_ends_each_run_with_the_id_its_start_returned(
     assert requests.next().startswith(b"POST /start_pipeline_execution ")
 
 
+def test_a_keyed_workload_sends_its_key_with_every_request() -> None:
+    keyed = workloads.with_key(workloads.lifecycle(range(1, 3)), "wat_token")
+    requests = _Requests(keyed, "127.0.0.1:1")
+    start = requests.next()
+    requests.record(201, b'{"id":42}')
+    end = requests.next()
+
+    assert b"\r\nAuthorization: Bearer wat_token\r\n" in start
+    assert b"\r\nAuthorization: Bearer wat_token\r\n" in end
+    assert "authorization=Bearer wat_token" in keyed.wrk_arguments()
+
+
 def test_an_end_workload_walks_its_range_and_counts_wraps() -> None:
     requests = _Requests(workloads.end(range(5, 7)), "127.0.0.1:1")
     ids = [json.loads(requests.next().split(b"\r\n\r\n")[1])["id"] for _ in range(3)]
