@@ -36,7 +36,7 @@ OPEN_PATHS = frozenset(
         "/ui/logout",
     }
 )
-OPEN_PREFIXES = ("/static-offline-docs/", "/ui/static/")
+OPEN_PREFIXES = ("/static-offline-docs/", "/scalar/assets/", "/ui/static/")
 # Log cleanup deletes history; key management hands out access.
 ADMIN_PATHS = frozenset({"/log_cleanup", "/api_key"})
 ADMIN_PREFIXES = ("/api_key/",)
