@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     watcher_auth: AuthMode | None = None
     # A token (wat_...) that becomes an admin key at start-up, for containers.
     watcher_bootstrap_admin_key: SecretStr | None = None
-    # Failed authentications a client address may make per minute before it is answered 429.
+    # Wrong keys a client address may send per minute before it is answered 429.
     watcher_auth_failures_per_minute: int = Field(default=20, ge=1, le=1_000_000)
     # How long a console sign-in lasts.
     watcher_console_session_hours: float = Field(default=12, gt=0, le=24 * 366)

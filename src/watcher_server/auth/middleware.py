@@ -58,9 +58,10 @@ class AccessControl:
         address = scope["client"][0] if scope.get("client") else "unknown"
         if wait := self.throttle.retry_after(address):
             return _too_many(wait, console), None
-        key = await self._key(scope["headers"], console)
+        presented, key = await self._key(scope["headers"], console)
         if key is None:
-            self.throttle.failed(address)
+            if presented:  # a wrong guess; a request that sent no key guesses nothing
+                self.throttle.failed(address)
             if console:
                 return access.sign_in_page(Request(scope), status=401), None
             return _unauthenticated(), None
@@ -68,21 +69,24 @@ class AccessControl:
             return _forbidden(key, needed, console), None
         return None, key
 
-    async def _key(self, headers: Iterable[tuple[bytes, bytes]], console: bool) -> KeyState | None:
-        """The key the request presents: a header's token, else (console) its session."""
+    async def _key(
+        self, headers: Iterable[tuple[bytes, bytes]], console: bool
+    ) -> tuple[bool, KeyState | None]:
+        """Whether the request presents a key (a header's token, else on the console its
+        session), and the usable key it is."""
         cookies = None
         for name, value in headers:
             if name == b"authorization":
                 scheme, _, token = value.decode("latin-1").partition(" ")
                 if scheme.lower() == "bearer":
-                    return await self.verifier.by_token(token.strip())
+                    return True, await self.verifier.by_token(token.strip())
             elif name == b"x-api-key":
-                return await self.verifier.by_token(value.decode("latin-1").strip())
+                return True, await self.verifier.by_token(value.decode("latin-1").strip())
             elif name == b"cookie" and console:
                 cookies = value.decode("latin-1")
         if cookies is not None and (key_id := self.sessions.key_id(cookies)) is not None:
-            return await self.verifier.by_id(key_id)
-        return None
+            return True, await self.verifier.by_id(key_id)
+        return False, None
 
 
 def _route_path(scope: Scope) -> str:
