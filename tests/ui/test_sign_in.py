@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.processes import watcher_server
-from tests.ui.conftest import Console, _open_console
+from tests.ui.conftest import Console, open_console
 from tests.ui.data import create_pipeline
 from watcher_server.auth import tokens
 
@@ -37,7 +37,7 @@ def admin_api(keyed_server: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def keyed_console(browser: Any, keyed_server: str) -> Iterator[Console]:
-    yield from _open_console(browser, keyed_server)
+    yield from open_console(browser, keyed_server)
 
 
 def new_key(api: httpx.Client, scope: str) -> dict[str, Any]:
