@@ -45,9 +45,10 @@ class AddressState(NamedTuple):
 
 
 @cache
-def _job_statement(dialect: str) -> CompoundSelect:
+def _job_statement(dialect: str, with_edges: bool) -> CompoundSelect:
     """The pipeline row, then one row per address, in one round trip (UNION ALL): the two
     reads every event makes before it writes."""
+    edges = pipeline_edges_text(pipelines.c.id) if with_edges else null().cast(String)
     run = and_(
         executions.c.pipeline_id == pipelines.c.id,
         executions.c.idempotency_key == bindparam("key"),
@@ -57,7 +58,7 @@ def _job_statement(dialect: str) -> CompoundSelect:
             literal(True).label("is_pipeline"),
             pipelines.c.id.label("pipeline_id"),
             pipelines.c.input_hash,
-            pipeline_edges_text(pipelines.c.id).label("edges"),
+            edges.label("edges"),
             *_RUN.selected_columns,
             null().cast(String).label("name"),
         )
@@ -80,16 +81,20 @@ def _job_statement(dialect: str) -> CompoundSelect:
 
 
 async def find_job(
-    conn: AsyncConnection, name: str, key: str, address_names: Collection[str]
+    conn: AsyncConnection,
+    name: str,
+    key: str,
+    address_names: Collection[str],
+    with_edges: bool,
 ) -> tuple[Row[Any] | None, list[AddressState]]:
-    """The pipeline called `name` (pipeline_id, input_hash, its lineage's `edges` as
-    lineage.repository.pipeline_edges_text writes them) with, when it has one, its run holding
-    the idempotency key (id, start_date, end_date, execution_metadata; nulls otherwise); and
-    the states of the addresses called `address_names` (at most one chunk of
+    """The pipeline called `name` (pipeline_id, input_hash, and when asked its lineage's
+    `edges` as lineage.repository.pipeline_edges_text writes them) with, when it has one, its
+    run holding the idempotency key (id, start_date, end_date, execution_metadata; nulls
+    otherwise); and the states of the addresses called `address_names` (at most one chunk of
     `db.bulk.key_chunks`) that exist."""
     values = {"name": name, "key": key, "names": list(address_names)}
     pipeline, states = None, []
-    for row in await conn.execute(_job_statement(conn.dialect.name), values):
+    for row in await conn.execute(_job_statement(conn.dialect.name, with_edges), values):
         if row.is_pipeline:
             pipeline = row
         else:

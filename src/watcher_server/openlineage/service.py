@@ -129,20 +129,22 @@ class Found(NamedTuple):
 async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, Any]) -> Found:
     """The job's pipeline, the datasets' addresses, and the run when it exists, with the
     event's section merged into its metadata. The usual event (a known pipeline and known
-    addresses, nothing new to merge) only reads: two statements, without a transaction."""
+    addresses, nothing new to merge) only reads: one statement, without a transaction."""
+    terminal = event.eventType in TERMINAL
     datasets = [*event.inputs, *event.outputs]
     names = {dataset.address_name for dataset in datasets}
     key = run_key(event.run.runId)
     async with ctx.db.autocommit() as conn:
-        row, stored = await repo.find_job(conn, event.job.pipeline_name, key, names)
+        # Only an end writes lineage: the edges are read for it alone.
+        row, stored = await repo.find_job(conn, event.job.pipeline_name, key, names, terminal)
     pipeline_id = await _pipeline(ctx, event.job, row)
     addresses = await _declare(ctx, datasets, stored)
-    edges = None if row is None else lineage_repo.parse_edges(row.edges)
+    edges = None if row is None or not terminal else lineage_repo.parse_edges(row.edges)
     if row is None or row.id is None:
         return Found(pipeline_id, addresses, None, None, edges)
     run = RunState(row.start_date, row.end_date, row.execution_metadata or {})
     merged = mapping.merged_run_metadata(run.metadata, section)
-    if merged == run.metadata or event.eventType in TERMINAL:  # a terminal's goes with the end
+    if merged == run.metadata or terminal:  # a terminal's goes with the end
         return Found(pipeline_id, addresses, row.id, run._replace(metadata=merged), edges)
     async with ctx.db.transaction() as conn:
         run = await _merge_run_metadata(conn, row.id, section, event.eventType)
