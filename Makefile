@@ -44,6 +44,7 @@ bench: install wrk
 	$(BIN)/python -m bench.monitoring_checks $${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 	$(BIN)/python -m bench.cleanup
 	$(BIN)/python -m bench.console --fcp
+	$(BIN)/python -m bench.lineage_explorer
 
 ## A tiny run of every scenario that only checks the harness works (well under a minute).
 bench-smoke: install

@@ -13,10 +13,9 @@ cd "$(dirname "$0")/.."
 ASSETS=(
   "uplot 1.6.32 src/watcher_server/ui/static/vendor dist/uPlot.iife.min.js dist/uPlot.min.css"
   "cytoscape 3.35.0 src/watcher_server/ui/static/vendor dist/cytoscape.min.js"
-  "cytoscape-dagre 4.0.1 src/watcher_server/ui/static/vendor dist/cytoscape-dagre.min.js"
-  # cytoscape-dagre's bundle holds these two: only their licences are needed.
-  "@dagrejs/dagre 3.0.0 src/watcher_server/ui/static/vendor"
-  "@dagrejs/graphlib 4.0.1 src/watcher_server/ui/static/vendor"
+  "@dagrejs/dagre 3.1.3 src/watcher_server/ui/static/vendor dist/dagre.min.js"
+  # dagre's bundle holds its graph library: only its licence is needed.
+  "@dagrejs/graphlib 4.0.6 src/watcher_server/ui/static/vendor"
   "axe-core 4.14.1 tests/ui/vendor axe.min.js"
   # /scalar. The package ships no licence file: its package.json names the MIT licence.
   "@scalar/api-reference 1.76.4 src/watcher_server/system/static/vendor dist/browser/standalone.js package.json"
