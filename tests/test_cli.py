@@ -89,3 +89,11 @@ def test_serve_answers_over_http(url: str) -> None:
         )
     assert example.returncode == 0, example.stderr
     assert "succeeded" in example.stdout
+
+
+@pytest.mark.parametrize("workers", ["0", "two", "257"])
+def test_serve_refuses_a_bad_worker_count(url: str, workers: str) -> None:
+    result = run("serve", "--workers", workers, url=url)
+    assert result.returncode == 2
+    assert "--workers" in result.stderr
+    assert "a number from 1 to 256, or auto" in result.stderr

@@ -81,6 +81,9 @@ def test_dotenv_is_read_with_the_same_precedence(monkeypatch: pytest.MonkeyPatch
         ("WATCHER_TIMELINESS_CHECK_SCHEDULE", "every minute"),
         ("WATCHER_TIMELINESS_CHECK_LOOKBACK_MINUTES", "2"),
         ("LOG_LEVEL", "chatty"),
+        ("WATCHER_LOG_FORMAT", "xml"),
+        ("WATCHER_WORKERS", "0"),
+        ("WATCHER_WORKERS", "many"),
         ("ENV_STATE", "staging"),
         ("SLACK_WEBHOOK_URL", "not-a-url"),
         ("WATCHER_AUTO_CREATE_ANOMALY_DETECTION_RULES", "maybe"),
@@ -104,3 +107,11 @@ def test_pgbouncer_is_refused_in_front_of_sqlite(monkeypatch: pytest.MonkeyPatch
         load_settings()
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@bouncer:6432/w")
     assert load_settings().database_pgbouncer is True
+
+
+@pytest.mark.parametrize(("value", "expected"), [(" 4 ", 4), ("AUTO", "auto"), ("1", 1)])
+def test_workers_are_a_number_or_auto(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: object
+) -> None:
+    monkeypatch.setenv("WATCHER_WORKERS", value)
+    assert load_settings().watcher_workers == expected

@@ -28,9 +28,13 @@ from watcher_server.jobs.runner import JobRunner
 from watcher_server.lineage.router import router as lineage_router
 from watcher_server.maintenance.router import router as maintenance_router
 from watcher_server.monitoring.router import router as monitoring_router
+from watcher_server.observability import metrics, tracing
+from watcher_server.observability.logs import configure_logging
+from watcher_server.observability.middleware import RequestObserver
+from watcher_server.observability.router import router as metrics_router
 from watcher_server.openlineage.router import router as openlineage_router
 from watcher_server.pipelines.router import router as pipelines_router
-from watcher_server.settings import Settings
+from watcher_server.settings import Settings, load_settings
 from watcher_server.system.router import router as system_router
 from watcher_server.ui.router import router as ui_router
 
@@ -42,12 +46,6 @@ from, and tells you when runs are late, data is stale or metrics look wrong.
 
 Errors are JSON: `detail` (FastAPI's shape), `message` (readable) and `code`.
 """
-
-
-# FastAPI's native OpenTelemetry hooks look up the global providers on every request (a few
-# per cent of a request's CPU in profiles) even when nothing is configured. They stay off
-# unless OPEN_TELEMETRY_FLAG asks for them.
-_TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
@@ -67,6 +65,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         if settings.watcher_background_jobs
         else None
     )
+    if settings.watcher_metrics:
+        metrics.watch_pool(database.engine)
+    traces = tracing.tracer_provider(settings)
+    if traces is not None:
+        tracing.trace_statements(database.engine, traces)
 
     gate = Gate.build(settings, database, clock) if auth_required(settings) else None
 
@@ -78,6 +81,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
             database.dialect,
             "required" if gate else "not required",
         )
+        metrics.forget_dead_workers()
         if settings.watcher_bootstrap_admin_key is not None:
             token = settings.watcher_bootstrap_admin_key.get_secret_value()
             if await bootstrap_admin(database, token, clock()):
@@ -90,13 +94,16 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
             if runner is not None:
                 await runner.stop()
             await database.dispose()
+            if traces is not None:
+                tracing.stop_tracing(traces)
+            metrics.process_stopped()
 
     app = FastAPIOffline(
         title="Watcher",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        telemetry=None if settings.open_telemetry_flag else _TELEMETRY_OFF,
+        telemetry=tracing.fastapi_telemetry(traces),
     )
     app.state.settings = settings
     app.state.database = database
@@ -107,6 +114,12 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     install_error_handlers(app)
     if gate is not None:
         app.add_middleware(AccessControl, gate=gate)
+    # Outermost (added last), so that refused requests get an id and are counted too.
+    app.add_middleware(
+        RequestObserver,
+        record_metrics=settings.watcher_metrics,
+        access_log=settings.watcher_access_log,
+    )
     app.include_router(system_router)
     # Routes are matched in this order: the calls every pipeline run makes come first.
     for router in (
@@ -124,6 +137,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
     ):
         # Every one of their routes reads or writes the database, so each can answer 503.
         app.include_router(router, responses=errors(503))
+    if settings.watcher_metrics:
+        app.include_router(metrics_router, responses=errors(503))
     return app
 
 
@@ -131,3 +146,11 @@ def _document(document: dict, keys_required: bool) -> dict:
     """The OpenAPI document; with keys required, each operation says which scope it needs."""
     document = openapi.complete(document)
     return auth_openapi.document_security(document) if keys_required else document
+
+
+def create_served_app() -> FastAPI:
+    """The app of one `watcher serve` worker, configured from the environment `serve` set up
+    (uvicorn imports this by name in each worker process)."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.watcher_log_format)
+    return create_app(settings)

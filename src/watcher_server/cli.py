@@ -1,7 +1,6 @@
 """The `watcher` command: serve the API, migrate the database, print the version."""
 
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -9,6 +8,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from watcher_server import __version__
 from watcher_server.maintenance.limits import (
@@ -18,7 +18,13 @@ from watcher_server.maintenance.limits import (
     MIN_KIND_RETENTION_DAYS,
     MIN_RETENTION_DAYS,
 )
-from watcher_server.settings import Settings, SettingsError, load_settings
+from watcher_server.settings import (
+    MAX_WORKERS,
+    Settings,
+    SettingsError,
+    WorkerCount,
+    load_settings,
+)
 
 app = typer.Typer(help="Watcher: metadata for your data pipelines.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -39,40 +45,64 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(settings: Settings) -> None:
+    from watcher_server.observability.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.watcher_log_format)
+
+
+def _parse_workers(value: str | None) -> WorkerCount | None:
+    if value is None:
+        return None
+    try:
+        return TypeAdapter(WorkerCount).validate_python(value.strip().lower())
+    except ValidationError:
+        raise typer.BadParameter(f"a number from 1 to {MAX_WORKERS}, or auto") from None
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            help="Processes serving the port: a number, or auto (one per core). "
+            "Default: WATCHER_WORKERS, else 1.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (one process; the database must be migrated first).
+    """Serve the HTTP API (the database must be migrated first).
 
     API keys are required unless WATCHER_AUTH=off or the host is a loopback address.
     """
     import uvicorn
 
-    from watcher_server.app import create_app
     from watcher_server.auth.console import refusal_to_serve
     from watcher_server.auth.modes import resolved_for_host
+    from watcher_server.serving import shared_by_workers, worker_count
 
     settings = resolved_for_host(_settings(), host)
+    count = worker_count(_parse_workers(workers) or settings.watcher_workers)
+    _configure_logging(settings)
     _require_migrated(settings)
     if refusal := refusal_to_serve(settings):
         typer.echo(f"error: {refusal}", err=True)
         raise typer.Exit(1)
-    _configure_logging(settings.log_level)
-    # Decided once, here, where the host is known; processes started from this one inherit it.
+    # Decided once, here, where the host is known; the workers inherit it.
     os.environ["WATCHER_AUTH"] = settings.watcher_auth or "off"
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    with shared_by_workers(settings):
+        uvicorn.run(
+            "watcher_server.app:create_served_app",
+            factory=True,
+            workers=count,
+            host=host,
+            port=port,
+            log_config=None,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
 
 
 def _migrated_settings() -> Settings:
@@ -140,7 +170,7 @@ def run_jobs() -> None:
     from watcher_server.jobs.standalone import run_until_stopped
 
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     _require_migrated(settings)
     asyncio.run(run_until_stopped(settings))
 

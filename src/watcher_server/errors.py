@@ -101,7 +101,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if not is_database_unavailable(exc):
-        return await _unexpected_error(request, exc)
+        return internal_error(exc)
     logger.warning("database unavailable: %s", exc)
     return JSONResponse(
         error_body("database unavailable, retry shortly", "DATABASE_UNAVAILABLE"),
@@ -110,7 +110,8 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+def internal_error(exc: BaseException) -> JSONResponse:
+    """Log a bug's traceback and answer 500 without revealing it."""
     logger.error("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal server error", "INTERNAL_ERROR"), status_code=500)
 
@@ -119,8 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WatcherError, _watcher_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    # Registered per class so that they are answered like any handled error; only a bare
-    # Exception reaches Starlette's last-resort handler.
+    # Registered per class so that they are answered like any handled error; any other
+    # exception is answered (and logged once, with its request id) by the request middleware.
     for database_error in (DBAPIError, PoolTimeoutError, OSError):
         app.add_exception_handler(database_error, _database_error)
-    app.add_exception_handler(Exception, _unexpected_error)

@@ -36,6 +36,9 @@ from watcher_server.maintenance.limits import (
 EnvState = Literal["dev", "test", "prod"]
 AuthMode = Literal["required", "off"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["json", "text"]
+MAX_WORKERS = 256
+WorkerCount = Annotated[int, Field(ge=1, le=MAX_WORKERS)] | Literal["auto"]
 MAX_LOOKBACK_MINUTES = 366 * 24 * 60
 # A kind's own log cleanup retention; unset (or empty) keeps it as long as runs.
 KindRetentionSetting = (
@@ -59,6 +62,14 @@ class Settings(BaseSettings):
     database_pgbouncer: bool = False
     slack_webhook_url: AnyHttpUrl | None = None
     log_level: LogLevel = "INFO"
+    # json | text; unset: text when stderr is a terminal, JSON lines otherwise.
+    watcher_log_format: LogFormat | None = None
+    # One log line per request (method, route, status, duration), off by default.
+    watcher_access_log: bool = False
+    # GET /metrics and the per-request measurements; false removes both.
+    watcher_metrics: bool = True
+    # Processes `watcher serve` runs on one port: a number or "auto" (one per core).
+    watcher_workers: WorkerCount = 1
     watcher_auto_create_anomaly_detection_rules: bool = False
     # How often the anomaly detection job looks for successful runs to test (seconds).
     watcher_anomaly_detection_poll_seconds: float = Field(default=0.5, ge=0.05, le=60)
@@ -111,7 +122,8 @@ class Settings(BaseSettings):
     watcher_celery_queue_health_check_schedule: str | None = None
     redis_url: str | None = None
     profiling_enabled: bool = False
-    # Turns on FastAPI's native OpenTelemetry instrumentation (off: it costs per request).
+    # Exports traces (OTLP/HTTP) of requests and their database statements; see
+    # docs/operations.md.
     open_telemetry_flag: bool = False
     open_telemetry_trace_endpoint: str | None = None
     open_telemetry_log_endpoint: str | None = None
@@ -148,6 +160,16 @@ class Settings(BaseSettings):
                 "(e.g. wat_ and the output of `openssl rand -hex 32`)"
             )
         return value
+
+    @field_validator("watcher_log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return (value.strip().lower() or None) if isinstance(value, str) else value
+
+    @field_validator("watcher_workers", mode="before")
+    @classmethod
+    def _lower_workers(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

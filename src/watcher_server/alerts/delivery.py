@@ -18,6 +18,7 @@ from watcher_server.alerts.channels import Channel, configured_channels
 from watcher_server.alerts.formatting import OutgoingAlert
 from watcher_server.alerts.outbox import AlertLevel
 from watcher_server.jobs.spec import JobContext
+from watcher_server.observability.metrics import ALERT_DELIVERIES
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +70,10 @@ async def _send_in_order(context: JobContext, channel: Channel, rows: list[Row[A
             await _release(context, rows[index:])
             raise
         except Exception as exc:
+            ALERT_DELIVERIES.labels(channel.name, "failed").inc()
             await _record_failure(context, row, rows[index + 1 :], exc)
             return index
+        ALERT_DELIVERIES.labels(channel.name, "delivered").inc()
         async with context.database.transaction() as conn:
             await repo.record_success(conn, row.delivery_id, context.clock())
     return len(rows)

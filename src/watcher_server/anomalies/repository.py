@@ -97,6 +97,11 @@ async def queue_detection(
     )
 
 
+async def queued_detections(conn: AsyncConnection) -> int:
+    """How many successful runs wait for the detection job."""
+    return (await conn.execute(select(func.count()).select_from(pending))).scalar_one()
+
+
 # --- rules ---------------------------------------------------------------------------------
 
 

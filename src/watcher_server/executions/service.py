@@ -12,6 +12,8 @@ from watcher_server.db import Database
 from watcher_server.errors import Conflict, InvalidInput, NotFound
 from watcher_server.executions import repository as repo
 from watcher_server.executions.schemas import ExecutionEnd, ExecutionStart, ExecutionTreeOut
+from watcher_server.observability.context import annotate
+from watcher_server.observability.metrics import EXECUTIONS_ENDED, EXECUTIONS_STARTED
 from watcher_server.pipelines import repository as pipelines_repo
 from watcher_server.pipelines.service import config_digest
 
@@ -75,6 +77,9 @@ async def start_execution(
             f"the run with this start's idempotency key in pipeline {data.pipeline_id}",
             attempts=START_ATTEMPTS,
         )
+    if inserted:
+        EXECUTIONS_STARTED.inc()
+    annotate(pipeline_id=data.pipeline_id, execution_id=execution_id)
     return execution_id, not inserted
 
 
@@ -123,18 +128,23 @@ async def end_execution(
         "latest_start": _latest_start(end, tolerance),
         "early_end_metadata": _early_end_metadata(data, end),
     }
+    annotate(pipeline_id=data.pipeline_id, execution_id=data.id)
+    succeeded: bool | None = None
     if db.capabilities.writes_in_one_statement:
         async with db.autocommit() as conn:
             if await repo.end_running_execution(conn, data.id, data.pipeline_id, end, outcome, now):
-                return
+                succeeded = outcome["completed_successfully"]
     elif data.execution_metadata is None:  # SQLite cannot merge metadata in SQL
         async with db.transaction() as conn:
             run = await repo.finish_running_execution(conn, data.id, data.pipeline_id, end, outcome)
             if run is not None:
-                if run.completed_successfully:
+                succeeded = run.completed_successfully
+                if succeeded:
                     await _after_success(conn, run, flags, end, now)
-                return
-    await _end_checked(db, data, end, now, tolerance, flags)
+    if succeeded is None:
+        succeeded = await _end_checked(db, data, end, now, tolerance, flags)
+    if succeeded is not None:
+        EXECUTIONS_ENDED.labels("succeeded" if succeeded else "failed").inc()
 
 
 async def _end_checked(
@@ -144,8 +154,9 @@ async def _end_checked(
     now: datetime,
     tolerance: timedelta,
     flags: dict[str, bool],
-) -> None:
-    """The end with every rule checked on the locked row, and a clear error when one fails."""
+) -> bool | None:
+    """The end with every rule checked on the locked row, and a clear error when one fails;
+    answers whether the run succeeded, or None when it had ended already (a repeated end)."""
     async with db.transaction() as conn:
         run = await repo.lock_execution(conn, data.id)
         if run is None:
@@ -155,15 +166,17 @@ async def _end_checked(
                 f"execution {run.id} belongs to pipeline {run.pipeline_id}, not {data.pipeline_id}",
                 "pipeline_id",
             )
+        annotate(pipeline_id=run.pipeline_id)
         if run.end_date is not None:
             _check_same_end(run, data)
-            return
+            return None
         recorded_end = _recorded_end(run, end, tolerance)
         succeeded = data.completed_successfully is not False
         outcome = _outcome(run, data, end, recorded_end, succeeded)
         await repo.finish_execution(conn, run.id, outcome)
         if succeeded:
             await _after_success(conn, run, flags, recorded_end, now)
+    return succeeded
 
 
 def _recorded_end(run: Row[Any], end: datetime, tolerance: timedelta) -> datetime:

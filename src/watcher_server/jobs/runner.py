@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from time import perf_counter
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from watcher_server.db.availability import is_database_unavailable
 from watcher_server.jobs import repository as repo
 from watcher_server.jobs.schedule import latest_fire
 from watcher_server.jobs.spec import CronJob, Job, JobContext, PollJob
+from watcher_server.observability.metrics import JOB_DURATION, JOB_RUNS
 from watcher_server.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -130,12 +132,14 @@ class JobRunner:
 
     async def _call(self, job: Job, context: JobContext) -> _Outcome:
         """Run the job once, turning any failure into an outcome (a job never stops its loop)."""
-        started = self.clock()
+        started, timer = self.clock(), perf_counter()
         try:
             returned = await job.run(context)
         except Exception as exc:
+            _measure(job, "error", timer)
             self._log_error(job.name, exc)
             return _Outcome(started, self.clock(), f"{type(exc).__name__}: {exc}", None)
+        _measure(job, "ok", timer)
         self._clear_error(job.name)
         return _Outcome(started, self.clock(), None, _as_result(returned))
 
@@ -167,6 +171,11 @@ class JobRunner:
     def _clear_error(self, what: str) -> None:
         if self._last_logged_error.pop(what, None) is not None:
             logger.info("job %s is healthy again", what)
+
+
+def _measure(job: Job, status: str, timer: float) -> None:
+    JOB_RUNS.labels(job.name, status).inc()
+    JOB_DURATION.labels(job.name).observe(perf_counter() - timer)
 
 
 def _as_result(returned: Mapping[str, Any] | int | None) -> dict[str, Any] | None:

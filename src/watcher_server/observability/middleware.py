@@ -1,0 +1,103 @@
+"""One pure ASGI middleware per app: request id, access log line, HTTP metrics, last-resort 500.
+
+Pure ASGI (not BaseHTTPMiddleware) because it wraps every request: it adds one header, times
+the request and, after the response, reads the route template the router matched.
+"""
+
+import logging
+import re
+import uuid
+from time import perf_counter
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from watcher_server.errors import internal_error
+from watcher_server.observability import metrics
+from watcher_server.observability.context import CURRENT, RequestContext
+
+access_logger = logging.getLogger("watcher.access")
+
+REQUEST_ID_HEADER = b"x-request-id"
+# An incoming id is kept when it is short printable ASCII; anything else is replaced.
+_VALID_REQUEST_ID = re.compile(rb"[!-~]{1,128}")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED_ROUTE = "unmatched"
+
+
+class RequestObserver:
+    """Gives each request an id (echoed in X-Request-ID) and records how it went."""
+
+    def __init__(self, app: ASGIApp, *, record_metrics: bool, access_log: bool) -> None:
+        self.app = app
+        self.record_metrics = record_metrics
+        self.access_log = access_log
+        # The labelled series already used (a bounded set): labels() costs a look-up each time.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = perf_counter()
+        context = RequestContext(_request_id(scope))
+        token = CURRENT.set(context)
+        id_header = (REQUEST_ID_HEADER, context.request_id.encode())
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Logged here, once, with the request id; not raised on to uvicorn, which would
+            # log the same traceback again without it.
+            response = internal_error(exc)
+            if status == 0:
+                await response(scope, receive, send_with_id)
+        finally:
+            self._record(scope, context, status or 500, perf_counter() - started)
+            CURRENT.reset(token)
+
+    def _record(self, scope: Scope, context: RequestContext, status: int, seconds: float) -> None:
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        route = _route_template(scope)
+        if self.record_metrics:
+            key = (method, route, status)
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = (
+                    metrics.HTTP_REQUESTS.labels(method, route, str(status)),
+                    metrics.HTTP_DURATION.labels(method, route),
+                )
+            series[0].inc()
+            series[1].observe(seconds)
+        if self.access_log:
+            duration_ms = round(seconds * 1000, 2)
+            fields = {"method": method, "route": route, "status": status}
+            access_logger.info(
+                "%s %s %s %.2f ms",
+                method,
+                route,
+                status,
+                duration_ms,
+                extra={**fields, "duration_ms": duration_ms},
+            )
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.fullmatch(value):
+            return value.decode()
+    return uuid.uuid4().hex
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template (`/pipeline/{pipeline_id}`), never the raw path."""
+    route = scope.get("route")
+    return getattr(route, "path_format", None) or UNMATCHED_ROUTE
