@@ -1,5 +1,6 @@
 """The application factory: settings in, a ready FastAPI app out."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -65,8 +66,6 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         if settings.watcher_background_jobs
         else None
     )
-    if settings.watcher_metrics:
-        metrics.watch_pool(database.engine)
     traces = tracing.tracer_provider(settings)
     if traces is not None:
         tracing.trace_statements(database.engine, traces)
@@ -86,11 +85,18 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
             token = settings.watcher_bootstrap_admin_key.get_secret_value()
             if await bootstrap_admin(database, token, clock()):
                 logger.info("the bootstrap admin key was added")
+        pool_gauges = (
+            asyncio.create_task(metrics.sample_pool(database.engine))
+            if settings.watcher_metrics
+            else None
+        )
         if runner is not None:
             await runner.start()
         try:
             yield
         finally:
+            if pool_gauges is not None:
+                pool_gauges.cancel()
             if runner is not None:
                 await runner.stop()
             await database.dispose()

@@ -65,10 +65,11 @@ def serve(
     host: Annotated[str, typer.Option(envvar="HOST", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
     workers: Annotated[
-        str | None,
+        str | None,  # a WorkerCount once its callback has checked it
         typer.Option(
             help="Processes serving the port: a number, or auto (one per core). "
             "Default: WATCHER_WORKERS, else 1.",
+            callback=_parse_workers,
             show_default=False,
         ),
     ] = None,
@@ -84,7 +85,7 @@ def serve(
     from watcher_server.serving import shared_by_workers, worker_count
 
     settings = resolved_for_host(_settings(), host)
-    count = worker_count(_parse_workers(workers) or settings.watcher_workers)
+    count = worker_count(workers or settings.watcher_workers)
     _configure_logging(settings)
     _require_migrated(settings)
     if refusal := refusal_to_serve(settings):
@@ -161,7 +162,20 @@ def revoke_key(
 
 
 @jobs_app.command("run")
-def run_jobs() -> None:
+def run_jobs(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            envvar="WATCHER_JOBS_METRICS_PORT",
+            min=1,
+            max=65535,
+            help="Serve these jobs' Prometheus metrics on this port (GET /metrics).",
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(envvar="HOST", help="Interface the metrics port listens on.")
+    ] = "127.0.0.1",
+) -> None:
     """Run the scheduled checks and the alert delivery in this process, without the HTTP API.
 
     For deployments that set WATCHER_BACKGROUND_JOBS=false on their API processes. Stops on
@@ -172,7 +186,8 @@ def run_jobs() -> None:
     settings = _settings()
     _configure_logging(settings)
     _require_migrated(settings)
-    asyncio.run(run_until_stopped(settings))
+    metrics_address = (host, metrics_port) if metrics_port is not None else None
+    asyncio.run(run_until_stopped(settings, metrics_address))
 
 
 def _require_migrated(settings: Settings) -> None:

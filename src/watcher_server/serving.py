@@ -33,6 +33,7 @@ def shared_by_workers(settings: Settings) -> Iterator[None]:
         os.environ[CONSOLE_SECRET] = secrets.token_urlsafe(32)
     given = os.environ.get(MULTIPROC_DIR)
     if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
         # Files of an earlier run would be added to this one's counts.
         for stale in Path(given).glob("*.db"):
             stale.unlink()

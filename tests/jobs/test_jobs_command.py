@@ -8,7 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.conftest import fresh_database
+from tests.processes import free_port
 from tests.receiver import AlertReceiver
 from watcher_server.alerts.outbox import AlertDraft, AlertLevel, enqueue_alert
 from watcher_server.clock import utcnow
@@ -37,12 +41,21 @@ def test_jobs_run_delivers_alerts_and_stops_on_sigterm(tmp_path: Path) -> None:
             "WATCHER_ALERT_WEBHOOK_URL": f"{receiver.url}/hook",
             "WATCHER_ALERT_POLL_SECONDS": "0.1",
         }
-        jobs = subprocess.Popen([*WATCHER, "jobs", "run"], env=environment, stderr=subprocess.PIPE)
+        port = free_port()
+        jobs = subprocess.Popen(
+            [*WATCHER, "jobs", "run", "--metrics-port", str(port)],
+            env=environment,
+            stderr=subprocess.PIPE,
+        )
         try:
             deadline = time.monotonic() + 30
             while not receiver.accepted and time.monotonic() < deadline:
                 assert jobs.poll() is None, jobs.stderr.read().decode() if jobs.stderr else ""
                 time.sleep(0.05)
+            # Counted once the receiver has answered: a moment after it recorded the alert.
+            while _delivered(port) != 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert _delivered(port) == 1
             jobs.send_signal(signal.SIGTERM)
             assert jobs.wait(timeout=15) == 0
         finally:
@@ -52,3 +65,18 @@ def test_jobs_run_delivers_alerts_and_stops_on_sigterm(tmp_path: Path) -> None:
 
     [received] = receiver.accepted
     assert received.json["id"] == alert_id
+
+
+def _delivered(port: int) -> float | None:
+    """What the jobs process's own metrics say it delivered to the webhook."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    labels = {"channel": "webhook", "result": "delivered"}
+    return next(
+        (
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "watcher_alert_deliveries_total" and sample.labels == labels
+        ),
+        None,
+    )

@@ -24,6 +24,7 @@ from watcher_server.alerts.outbox import AlertDraft, AlertLevel, enqueue_alert
 from watcher_server.db import Database, migrate
 
 ROUNDS = 10
+POOL_SIZE = 3
 BURST = 16
 
 
@@ -79,6 +80,7 @@ def watcher_workers(url: str, log: Path, receiver: AlertReceiver) -> Any:
         WATCHER_LOG_FORMAT="json",
         WATCHER_ALERT_WEBHOOK_URL=f"{receiver.url}/hook",
         WATCHER_ALERT_POLL_SECONDS="0.1",
+        DATABASE_POOL_SIZE=str(POOL_SIZE),
     )
 
 
@@ -113,6 +115,9 @@ def test_requests_reach_both_workers_and_metrics_count_them_all(served: Served) 
         )
     ]
     assert counted == len(sent)
+    # Each worker's pool (SQLite: one connection), summed over the living workers.
+    per_worker = 1 if served.database_url.startswith("sqlite") else POOL_SIZE
+    assert served.metrics()[("watcher_db_pool_size", frozenset())] == 2 * per_worker
 
 
 def test_a_console_form_rendered_by_one_worker_is_accepted_by_the_other(served: Served) -> None:

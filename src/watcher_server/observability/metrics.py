@@ -7,9 +7,11 @@ Labels take bounded sets of values only: route templates, methods, statuses, job
 names, never a pipeline's name or a raw path.
 """
 
+import asyncio
 import os
 import re
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     REGISTRY,
@@ -19,15 +21,17 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 # Requests take milliseconds; the top buckets catch a slow database.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+POOL_SAMPLE_SECONDS = 2
 JOB_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800)
 
 HTTP_REQUESTS = Counter(
@@ -77,13 +81,19 @@ def multiprocess_directory() -> str | None:
     return os.environ.get(MULTIPROC_DIR) or None
 
 
-def watch_pool(engine: AsyncEngine) -> None:
-    """Keep the pool gauges of this process up to date with `engine`'s pool."""
+async def sample_pool(engine: AsyncEngine) -> None:
+    """Keep this process's pool gauges up to date until cancelled.
+
+    Sampled rather than counted on each checkout: two writes to the metrics file per request
+    cost more than the gauges are worth between two scrapes.
+    """
     pool = engine.sync_engine.pool
-    size = getattr(pool, "size", None)
-    DB_POOL_SIZE.inc(size() if callable(size) else 1)
-    event.listen(engine.sync_engine, "checkout", lambda *_: DB_POOL_CHECKED_OUT.inc())
-    event.listen(engine.sync_engine, "checkin", lambda *_: DB_POOL_CHECKED_OUT.dec())
+    if not isinstance(pool, QueuePool):  # the app's engines always have one
+        return
+    while True:
+        DB_POOL_SIZE.set(pool.size())
+        DB_POOL_CHECKED_OUT.set(pool.checkedout())
+        await asyncio.sleep(POOL_SAMPLE_SECONDS)
 
 
 def forget_dead_workers() -> None:
@@ -138,3 +148,10 @@ def exposition(families: list[Metric]) -> bytes:
     snapshot = CollectorRegistry()
     snapshot.register(_Families(families))
     return generate_latest(registry) + generate_latest(snapshot)
+
+
+def serve_metrics(host: str, port: int) -> WSGIServer:
+    """Serve this process's metrics on `host`:`port` from a thread (for `watcher jobs run`,
+    which has no HTTP API of its own); `.shutdown()` stops it."""
+    server, _ = start_http_server(port, addr=host)
+    return server
