@@ -2,10 +2,14 @@
 one worker, and metrics on (the default) vs WATCHER_METRICS=false.
 
 On a 2-core machine the second worker shares the cores with PostgreSQL and the load
-generator, so less than twice the rate is expected. Run alone with `python -m bench.observability`.
+generator, so less than twice the rate is expected. Run alone with
+`python -m bench.observability`.
 """
 
+from collections.abc import Mapping
+
 from bench.harness import Context, Dataset, Target, data, main, workloads
+from bench.harness.load import Workload
 
 
 def run(ctx: Context) -> None:
@@ -13,26 +17,40 @@ def run(ctx: Context) -> None:
     workload = workloads.lifecycle(dataset.pipeline_ids)
     with ctx.postgres("observability") as url:
         data.load(url, dataset)
-        with (
-            ctx.watcher(url, {"WATCHER_WORKERS": "1"}) as one,
-            ctx.watcher(url, {"WATCHER_WORKERS": "2"}) as two,
-        ):
-            ctx.compare(
-                "lifecycle, c=16, 2 workers vs 1",
-                [ctx.cell("1 worker", one, workload), ctx.cell("2 workers", two, workload)],
-                [Target("2 workers", must=1.0, goal=1.3)],
-                unit="lifecycles/s",
-            )
-        with (
-            ctx.watcher(url, {"WATCHER_METRICS": "false"}) as off,
-            ctx.watcher(url, {"WATCHER_METRICS": "true"}) as on,
-        ):
-            ctx.compare(
-                "lifecycle, c=16, metrics on vs off",
-                [ctx.cell("metrics off", off, workload), ctx.cell("metrics on", on, workload)],
-                [Target("metrics on", must=0.95)],
-                unit="lifecycles/s",
-            )
+        versus(
+            ctx,
+            url,
+            workload,
+            ("1 worker", {"WATCHER_WORKERS": "1"}),
+            ("2 workers", {"WATCHER_WORKERS": "2"}),
+            Target("2 workers", must=1.0, goal=1.3),
+        )
+        versus(
+            ctx,
+            url,
+            workload,
+            ("metrics off", {"WATCHER_METRICS": "false"}),
+            ("metrics on", {"WATCHER_METRICS": "true"}),
+            Target("metrics on", must=0.95),
+        )
+
+
+def versus(
+    ctx: Context,
+    url: str,
+    workload: Workload,
+    reference: tuple[str, Mapping[str, str]],
+    measured: tuple[str, Mapping[str, str]],
+    target: Target,
+) -> None:
+    """Two Watcher servers that differ by their environment, compared under `workload`."""
+    with ctx.watcher(url, reference[1]) as first, ctx.watcher(url, measured[1]) as second:
+        ctx.compare(
+            f"lifecycle, c=16, {measured[0]} vs {reference[0]}",
+            [ctx.cell(reference[0], first, workload), ctx.cell(measured[0], second, workload)],
+            [target],
+            unit="lifecycles/s",
+        )
 
 
 if __name__ == "__main__":
