@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from watcher_server.observability.metrics import MULTIPROC_DIR
 from watcher_server.settings import MAX_WORKERS, Settings, WorkerCount
 
 CONSOLE_SECRET = "WATCHER_CONSOLE_SECRET"
+# prometheus_client's own variable. It must be set before prometheus_client is imported (it
+# picks how to store samples then), so this module does not import it: with one worker the
+# app runs in this very process.
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def worker_count(workers: WorkerCount) -> int:

@@ -171,3 +171,21 @@ async def raise_alerts(url: str, count: int) -> list[int]:
             ]
     finally:
         await database.dispose()
+
+
+def test_one_worker_takes_the_same_path_and_counts_its_requests(tmp_path: Path) -> None:
+    from tests.processes import watcher_server
+
+    with fresh_database(tmp_path) as url:
+        migrate.upgrade(url)
+        with watcher_server(url, WATCHER_BACKGROUND_JOBS="false") as base:
+            for _ in range(3):
+                assert httpx.get(f"{base}/health").status_code == 200
+            text = httpx.get(f"{base}/metrics").text
+    [counted] = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "watcher_http_requests_total" and sample.labels["route"] == "/health"
+    ]
+    assert counted == 3

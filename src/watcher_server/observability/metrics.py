@@ -28,7 +28,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+from watcher_server.serving import MULTIPROC_DIR
+
 # Requests take milliseconds; the top buckets catch a slow database.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 POOL_SAMPLE_SECONDS = 2
