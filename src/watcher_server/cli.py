@@ -86,11 +86,11 @@ def serve(
 
     settings = resolved_for_host(_settings(), host)
     count = worker_count(workers or settings.watcher_workers)
-    _configure_logging(settings)
     _require_migrated(settings)
     if refusal := refusal_to_serve(settings):
         typer.echo(f"error: {refusal}", err=True)
         raise typer.Exit(1)
+    _configure_logging(settings)
     # Decided once, here, where the host is known; the workers inherit it.
     os.environ["WATCHER_AUTH"] = settings.watcher_auth or "off"
     with shared_by_workers(settings):
