@@ -114,12 +114,13 @@ def first_paints(url: str, repeats: int) -> dict[str, float]:
 
 
 @contextmanager
-def database(target: str) -> Iterator[str]:
+def database(target: str, label: str = "console") -> Iterator[str]:
+    """A throw-away migrated database: `target` is postgresql, a server URL, or sqlite."""
     if target == "sqlite":
-        with databases.sqlite("console") as url:
+        with databases.sqlite(label) as url:
             yield url
     else:
-        with databases.postgres("console", None if target == "postgresql" else target) as url:
+        with databases.postgres(label, None if target == "postgresql" else target) as url:
             yield url
 
 

@@ -35,6 +35,7 @@ from watcher_server.observability.middleware import RequestObserver
 from watcher_server.observability.router import router as metrics_router
 from watcher_server.openlineage.router import router as openlineage_router
 from watcher_server.pipelines.router import router as pipelines_router
+from watcher_server.reports.router import router as reports_router
 from watcher_server.settings import Settings, load_settings
 from watcher_server.system.router import router as system_router
 from watcher_server.ui.router import router as ui_router
@@ -139,6 +140,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         lineage_router,
         anomalies_router,
         auth_router,
+        reports_router,
         ui_router,
     ):
         # Every one of their routes reads or writes the database, so each can answer 503.

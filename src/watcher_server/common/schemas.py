@@ -278,8 +278,11 @@ class Page:
         self.offset = offset
 
 
+MAX_LIMIT = 10_000
+
+
 async def page_params(
-    limit: Annotated[int, Query(ge=1, le=10_000, description="Rows to return.")] = 1000,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows to return.")] = 1000,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT, description="Rows to skip.")] = 0,
 ) -> Page:
     """The dependency that reads them (async: FastAPI would run a class in a worker thread)."""

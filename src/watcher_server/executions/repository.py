@@ -26,6 +26,7 @@ from watcher_server.db.intervals import finite, seconds_between
 from watcher_server.db.types import UTCDateTime, merged_document
 from watcher_server.db.upsert import UPSERT_DIALECTS, upsertable_insert_for
 from watcher_server.models import Pipeline, PipelineExecution
+from watcher_server.reports import repository as reports
 
 executions = PipelineExecution.__table__
 pipelines = Pipeline.__table__
@@ -139,6 +140,18 @@ _ADVANCE_PIPELINE = (
 )
 
 
+# What the daily report adds up, returned by an end for its totals (see reports.repository).
+_COUNTED = (
+    "date_recorded",
+    "inserts",
+    "updates",
+    "soft_deletes",
+    "total_rows",
+    "duration_seconds",
+    "throughput",
+)
+
+
 def _finish_running(merge_metadata: bool) -> Update:
     """UPDATE of a running run to its end, RETURNING what its pipeline's update needs. It
     changes nothing when the run does not exist, has ended, starts after `latest_start` or
@@ -177,7 +190,12 @@ def _finish_running(merge_metadata: bool) -> Update:
         .where(*guards)
         .values(values)
         .returning(
-            run.id, run.pipeline_id, run.next_watermark, run.completed_successfully, run.end_date
+            run.id,
+            run.pipeline_id,
+            run.next_watermark,
+            run.completed_successfully,
+            run.end_date,
+            *(run[name] for name in _COUNTED),
         )
     )
 
@@ -219,8 +237,9 @@ def _merged_metadata(early: ColumnElement[bool]) -> ColumnElement[Any]:
 
 def _end_running_statement() -> Select:
     """The whole end of a running run as one statement, where WITH can hold writes
-    (PostgreSQL): finish the run, advance its pipeline and queue anomaly detection when it
-    succeeded. Selects the run's id; no row when the run was not changed."""
+    (PostgreSQL): finish the run, add it to its day's totals, advance its pipeline and queue
+    anomaly detection when it succeeded. Selects the run's id; no row when the run was not
+    changed."""
     finished = _finish_running(merge_metadata=True).cte("finished")
     succeeded = finished.c.completed_successfully
     advanced = (
@@ -232,7 +251,8 @@ def _end_running_statement() -> Select:
     queued = queue_detection_insert(
         finished.c.id, finished.c.pipeline_id, _param("queued_at", executions.c.end_date), succeeded
     ).cte("queued")
-    return select(finished.c.id).add_cte(advanced, queued)
+    counted = reports.add_runs_statement("postgresql", finished).cte("counted")
+    return select(finished.c.id).add_cte(advanced, queued, counted)
 
 
 _END_RUNNING = _end_running_statement()
@@ -273,10 +293,14 @@ async def finish_running_execution(
     end_date: datetime,
     outcome: dict[str, Any],
 ) -> Row[Any] | None:
-    """End a running run if every rule holds (see `_finish_running`): its pipeline_id,
-    next_watermark, completed_successfully and end_date; None when nothing changed."""
+    """End a running run if every rule holds (see `_finish_running`) and add it to its day's
+    totals: its pipeline_id, next_watermark, completed_successfully and end_date; None when
+    nothing changed."""
     parameters = _end_parameters(execution_id, expected_pipeline_id, end_date, outcome)
-    return (await conn.execute(_FINISH_RUNNING, parameters)).first()
+    run = (await conn.execute(_FINISH_RUNNING, parameters)).first()
+    if run is not None:
+        await reports.add_ended_run(conn, execution_id)
+    return run
 
 
 async def insert_execution(
@@ -310,7 +334,9 @@ async def lock_execution(conn: AsyncConnection, execution_id: int) -> Row[Any] |
 async def finish_execution(
     conn: AsyncConnection, execution_id: int, values: dict[str, Any]
 ) -> None:
+    """End the locked, running run with `values`, and add it to its day's totals."""
     await conn.execute(_FINISH_EXECUTION, {**values, "execution_id": execution_id})
+    await reports.add_ended_run(conn, execution_id)
 
 
 async def advance_pipeline(

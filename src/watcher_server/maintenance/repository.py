@@ -16,6 +16,7 @@ from watcher_server.db.bulk import delete_where_in, is_one_of, key_chunks
 from watcher_server.maintenance.registry import EXECUTIONS, CleanupRegistry, StandaloneLog
 from watcher_server.maintenance.retention import Cutoffs
 from watcher_server.maintenance.trees import NestedRun
+from watcher_server.reports import repository as reports
 
 executions = EXECUTIONS
 
@@ -102,8 +103,10 @@ async def nested_runs(
 async def delete_executions(
     conn: AsyncConnection, levels: Sequence[Sequence[int]], registry: CleanupRegistry
 ) -> dict[str, int]:
-    """Delete runs level by level, deepest first, after the rows that belong to them."""
+    """Delete runs level by level, deepest first, after the rows that belong to them, and take
+    them away from the daily report's totals."""
     run_ids = [run_id for level in levels for run_id in level]
+    await reports.take_away_runs(conn, run_ids)
     deleted: dict[str, int] = {}
     for child in registry.execution_children:
         rows = await delete_where_in(conn, child.table, child.column, run_ids)

@@ -20,6 +20,7 @@ from watcher_server.models.lineage import (
 )
 from watcher_server.models.monitoring import FreshnessPipelineLog, TimelinessPipelineExecutionLog
 from watcher_server.models.pipelines import Pipeline, PipelineType
+from watcher_server.models.reports import PipelineDailyTotals
 
 __all__ = [
     "Address",
@@ -38,6 +39,7 @@ __all__ = [
     "FreshnessPipelineLog",
     "JobState",
     "Pipeline",
+    "PipelineDailyTotals",
     "PipelineExecution",
     "PipelineType",
     "Seasonality",

@@ -14,7 +14,17 @@ from watcher_server.deps import DatabaseDep, NowDep, SettingsDep
 from watcher_server.errors import NotFound
 from watcher_server.models import DatePart
 from watcher_server.pipelines.health import MEANING, WORST_FIRST, Health
-from watcher_server.ui import access, actions, csrf, lineage, operations, runs, service, session
+from watcher_server.ui import (
+    access,
+    actions,
+    csrf,
+    lineage,
+    operations,
+    reports,
+    runs,
+    service,
+    session,
+)
 from watcher_server.ui.forms import FormErrors, parse_form
 from watcher_server.ui.templating import PACKAGE, STATIC_URL, render
 
@@ -69,6 +79,22 @@ async def overview_page(
     return render(
         template, title="Overview", section="overview", data=data, now=now, meaning=MEANING
     )
+
+
+@router.get("/ui/reports", response_class=HTMLResponse)
+async def report_page(
+    db: DatabaseDep,
+    now: NowDep,
+    days: PageParam = None,
+    pipeline: Annotated[str | None, Query(max_length=150)] = None,
+    type: PageParam = None,
+    sort: Annotated[str | None, Query(max_length=40)] = None,
+    page: PageParam = None,
+) -> HTMLResponse:
+    """The daily report: per UTC day and pipeline, runs, failures, rows and speed."""
+    query = reports.ReportPageQuery.parse(days, pipeline, type, sort, _page_number(page))
+    data = await reports.report_page(db, now, query)
+    return render("reports.html", title="Daily report", section="reports", data=data)
 
 
 @router.get("/ui/pipelines/{pipeline_id:int}", response_class=HTMLResponse)

@@ -1,0 +1,203 @@
+"""Every SQL statement of the daily report: keeping pipeline_daily_totals, and reading it.
+
+A run counts once it has ended, on the UTC day it started (its `date_recorded`): the end adds
+it to its day's row, and deleting it (log cleanup) takes it away, each in its own transaction.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    FromClause,
+    Insert,
+    Row,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from watcher_server.db.bulk import is_one_of, key_chunks
+from watcher_server.db.upsert import UPSERT_DIALECTS, upsertable_insert_for
+from watcher_server.models import Pipeline, PipelineDailyTotals, PipelineExecution, PipelineType
+
+totals = PipelineDailyTotals.__table__
+executions = PipelineExecution.__table__
+pipelines = Pipeline.__table__
+pipeline_types = PipelineType.__table__
+SUMS = (
+    "runs",
+    "failed",
+    "inserts",
+    "updates",
+    "soft_deletes",
+    "total_rows",
+    "duration_seconds",
+    "throughput_sum",
+    "throughput_runs",
+)
+
+
+def _sums(runs: FromClause) -> dict[str, ColumnElement[Any]]:
+    """What the runs of `runs` (rows shaped like pipeline_execution) add to their day's row."""
+    run = runs.c
+
+    def total(value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.sum(func.coalesce(value, 0))
+
+    return {
+        "runs": func.count(),
+        "failed": func.sum(case((run.completed_successfully, 0), else_=1)),
+        "inserts": total(run.inserts),
+        "updates": total(run.updates),
+        "soft_deletes": total(run.soft_deletes),
+        "total_rows": total(run.total_rows),
+        "duration_seconds": total(run.duration_seconds),
+        "throughput_sum": total(run.throughput),
+        "throughput_runs": func.count(run.throughput),
+    }
+
+
+def add_runs_statement(dialect: str, runs: FromClause, *conditions: Any, sign: int = 1) -> Insert:
+    """INSERT … SELECT of the ended runs of `runs` matching `conditions` into their days' rows,
+    added to what is there (`sign=-1` takes them away). One upsert, so concurrent ends of runs
+    of the same day each add theirs."""
+    run = runs.c
+    sums = {name: value if sign > 0 else -value for name, value in _sums(runs).items()}
+    rows = (
+        select(
+            run.pipeline_id, run.date_recorded.label("day"), *(v.label(k) for k, v in sums.items())
+        )
+        .where(run.end_date.is_not(None), *conditions)
+        .group_by(run.pipeline_id, run.date_recorded)
+    )
+    statement = upsertable_insert_for(dialect, totals).from_select(
+        ["pipeline_id", "day", *SUMS], rows
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["pipeline_id", "day"],
+        set_={name: totals.c[name] + excluded[name] for name in SUMS},
+    )
+
+
+_ADD_ENDED_RUN = {
+    dialect: add_runs_statement(
+        dialect, executions, executions.c.id == bindparam("execution_id", type_=BigInteger())
+    )
+    for dialect in UPSERT_DIALECTS
+}
+_TAKE_AWAY = {
+    dialect: add_runs_statement(
+        dialect, executions, is_one_of(dialect, executions.c.id, "run_ids"), sign=-1
+    )
+    for dialect in UPSERT_DIALECTS
+}
+
+
+async def add_ended_run(conn: AsyncConnection, execution_id: int) -> None:
+    """Add run `execution_id`, which this transaction has just ended, to its day's row."""
+    await conn.execute(_ADD_ENDED_RUN[conn.dialect.name], {"execution_id": execution_id})
+
+
+async def take_away_runs(conn: AsyncConnection, run_ids: Sequence[int]) -> None:
+    """Take the ended runs of `run_ids`, about to be deleted, away from their days' rows."""
+    for chunk in key_chunks(conn, run_ids):
+        await conn.execute(_TAKE_AWAY[conn.dialect.name], {"run_ids": list(chunk)})
+
+
+def _ratio(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
+    """part / whole as a float; NULL when `whole` is zero."""
+    return case((whole > 0, cast(part, Float) / whole))
+
+
+# What each report column is, over a day's row; the keys are the answer's field names.
+_ROW = totals.c
+REPORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "day": _ROW.day,
+    "pipeline_id": _ROW.pipeline_id,
+    "pipeline_name": pipelines.c.name,
+    "pipeline_type_name": pipeline_types.c.name,
+    "runs": _ROW.runs,
+    "failed": _ROW.failed,
+    "error_rate": _ratio(_ROW.failed, _ROW.runs),
+    "inserts": _ROW.inserts,
+    "updates": _ROW.updates,
+    "soft_deletes": _ROW.soft_deletes,
+    "total_rows": _ROW.total_rows,
+    "average_duration_seconds": _ratio(_ROW.duration_seconds, _ROW.runs),
+    "throughput": _ratio(_ROW.throughput_sum, _ROW.throughput_runs),
+}
+
+
+def _in_window(
+    first_day: date, last_day: date, pipeline_id: int | None, pipeline_type_id: int | None
+) -> list[ColumnElement[bool]]:
+    # A day whose runs were all deleted keeps a row of zeros.
+    conditions = [_ROW.day >= first_day, _ROW.day <= last_day, _ROW.runs > 0]
+    if pipeline_id is not None:
+        conditions.append(_ROW.pipeline_id == pipeline_id)
+    if pipeline_type_id is not None:
+        conditions.append(pipelines.c.pipeline_type_id == pipeline_type_id)
+    return conditions
+
+
+async def report_rows(
+    conn: AsyncConnection,
+    window: tuple[date, date],
+    pipeline_id: int | None,
+    pipeline_type_id: int | None,
+    order: Sequence[tuple[str, bool]],
+    limit: int,
+    offset: int,
+) -> list[Row[Any]]:
+    """One page of the report's rows, in `order` (column name, descending?), then by day
+    (newest first) and pipeline id so that pages never overlap."""
+    ordering = [*order, ("day", True), ("pipeline_id", False)]
+    statement = (
+        select(*(value.label(name) for name, value in REPORT_COLUMNS.items()))
+        .select_from(
+            totals.join(pipelines, pipelines.c.id == _ROW.pipeline_id).join(
+                pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id
+            )
+        )
+        .where(*_in_window(*window, pipeline_id, pipeline_type_id))
+        .order_by(
+            *(
+                (
+                    REPORT_COLUMNS[name].desc() if descending else REPORT_COLUMNS[name].asc()
+                ).nulls_last()
+                for name, descending in ordering
+            )
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(await conn.execute(statement))
+
+
+async def report_totals(
+    conn: AsyncConnection,
+    window: tuple[date, date],
+    pipeline_id: int | None,
+    pipeline_type_id: int | None,
+) -> Row[Any]:
+    """The sums over every row of the report, and how many rows it has."""
+    # (Cast: PostgreSQL sums bigints as numeric.)
+    sums = [
+        cast(func.coalesce(func.sum(_ROW[name]), 0), _ROW[name].type).label(name) for name in SUMS
+    ]
+    statement = select(func.count().label("row_count"), *sums).where(
+        *_in_window(*window, pipeline_id, pipeline_type_id)
+    )
+    if pipeline_type_id is not None:
+        statement = statement.select_from(
+            totals.join(pipelines, pipelines.c.id == _ROW.pipeline_id)
+        )
+    return (await conn.execute(statement)).one()
