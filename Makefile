@@ -45,10 +45,12 @@ bench: install wrk
 	$(BIN)/python -m bench.cleanup
 	$(BIN)/python -m bench.console --fcp
 	$(BIN)/python -m bench.lineage_explorer
+	$(BIN)/python -m bench.report
 
 ## A tiny run of every scenario that only checks the harness works (well under a minute).
 bench-smoke: install
 	$(BIN)/python -m bench --smoke $(BENCH_ARGS)
+	$(BIN)/python -m bench.report --smoke
 
 wrk:
 	@command -v wrk >/dev/null || apt-get install -y -q wrk || \

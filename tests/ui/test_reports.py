@@ -34,7 +34,8 @@ def fleet(api: httpx.Client) -> int:
             for n, (succeeded, rows) in enumerate(runs):
                 start = _day(days_ago) + timedelta(hours=1, minutes=5 * n)
                 end = start + timedelta(minutes=1)
-                run(api, pipeline_id, start, end, succeeded=succeeded, total_rows=rows)
+                counts = {"inserts": rows * 3 // 4, "updates": rows // 4, "total_rows": rows}
+                run(api, pipeline_id, start, end, succeeded=succeeded, **counts)
     return api.get(f"/pipeline/{pipeline_id}").json()["pipeline_type_id"]
 
 

@@ -17,8 +17,9 @@ class PipelineDailyTotals(Base):
     """
 
     __tablename__ = "pipeline_daily_totals"
-    # The report reads a window of days, for every pipeline or for one (the primary key).
-    __table_args__ = (Index("ix_pipeline_daily_totals_day", "day"),)
+    # The report reads a window of days for every pipeline, newest first (read backwards), or
+    # for one pipeline (the primary key).
+    __table_args__ = (Index("ix_pipeline_daily_totals_day_pipeline_id", "day", "pipeline_id"),)
 
     pipeline_id: Mapped[int] = mapped_column(BigId, ForeignKey("pipeline.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

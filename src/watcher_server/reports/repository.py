@@ -14,6 +14,7 @@ from sqlalchemy import (
     FromClause,
     Insert,
     Row,
+    and_,
     bindparam,
     case,
     cast,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from watcher_server.db.bulk import is_one_of, key_chunks
 from watcher_server.db.upsert import UPSERT_DIALECTS, upsertable_insert_for
@@ -114,7 +115,8 @@ async def take_away_runs(conn: AsyncConnection, run_ids: Sequence[int]) -> None:
 
 def _ratio(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
     """part / whole as a float; NULL when `whole` is zero."""
-    return case((whole > 0, cast(part, Float) / whole))
+    # (Both as floats: PostgreSQL would otherwise divide in numeric, several times slower.)
+    return case((whole > 0, cast(part, Float) / cast(whole, Float)))
 
 
 # What each report column is, over a day's row; the keys are the answer's field names.
@@ -134,6 +136,9 @@ REPORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "average_duration_seconds": _ratio(_ROW.duration_seconds, _ROW.runs),
     "throughput": _ratio(_ROW.throughput_sum, _ROW.throughput_runs),
 }
+TOTALLED = ("runs", "failed", "total_rows", "throughput_sum", "throughput_runs")
+# The only column that can be NULL (no run had a throughput): last whichever the direction.
+NULLABLE = frozenset({"throughput"})
 
 
 def _in_window(
@@ -148,36 +153,56 @@ def _in_window(
     return conditions
 
 
+def _ordering(sort: str, descending: bool) -> list[UnaryExpression[Any]]:
+    """ORDER BY `sort`, then by day and pipeline id in the day's direction (newest first unless
+    sorted by day ascending), so that pages never overlap and the default order is an index's."""
+    newest_first = descending if sort == "day" else True
+    keys = [] if sort == "day" else [(sort, descending)]
+    keys += [("day", newest_first), ("pipeline_id", newest_first)]
+    ordered = []
+    for name, down in keys:
+        key = REPORT_COLUMNS[name].desc() if down else REPORT_COLUMNS[name].asc()
+        ordered.append(key.nulls_last() if name in NULLABLE else key)
+    return ordered
+
+
 async def report_rows(
     conn: AsyncConnection,
     window: tuple[date, date],
     pipeline_id: int | None,
     pipeline_type_id: int | None,
-    order: Sequence[tuple[str, bool]],
+    sort: tuple[str, bool],
     limit: int,
     offset: int,
 ) -> list[Row[Any]]:
-    """One page of the report's rows, in `order` (column name, descending?), then by day
-    (newest first) and pipeline id so that pages never overlap."""
-    ordering = [*order, ("day", True), ("pipeline_id", False)]
-    statement = (
-        select(*(value.label(name) for name, value in REPORT_COLUMNS.items()))
-        .select_from(
-            totals.join(pipelines, pipelines.c.id == _ROW.pipeline_id).join(
-                pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id
-            )
-        )
+    """One page of the report's rows in `sort`'s order (column name, descending?).
+
+    The page's keys are found on the totals alone (joined to the pipelines only to filter or
+    sort by them), then only those rows get their names."""
+    ordering = _ordering(*sort)
+    source: FromClause = totals
+    if pipeline_type_id is not None or sort[0] in ("pipeline_name", "pipeline_type_name"):
+        source = source.join(pipelines, pipelines.c.id == _ROW.pipeline_id)
+    if sort[0] == "pipeline_type_name":
+        source = source.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
+    page = (
+        select(_ROW.pipeline_id, _ROW.day)
+        .select_from(source)
         .where(*_in_window(*window, pipeline_id, pipeline_type_id))
-        .order_by(
-            *(
-                (
-                    REPORT_COLUMNS[name].desc() if descending else REPORT_COLUMNS[name].asc()
-                ).nulls_last()
-                for name, descending in ordering
-            )
-        )
+        .order_by(*ordering)
         .limit(limit)
         .offset(offset)
+        .subquery("page")
+    )
+    named = (
+        totals.join(page, and_(page.c.pipeline_id == _ROW.pipeline_id, page.c.day == _ROW.day))
+        .join(pipelines, pipelines.c.id == _ROW.pipeline_id)
+        .join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
+    )
+    statement = (
+        select(*(value.label(name) for name, value in REPORT_COLUMNS.items()))
+        .select_from(named)
+        .order_by(*ordering)
     )
     return list(await conn.execute(statement))
 
@@ -188,10 +213,12 @@ async def report_totals(
     pipeline_id: int | None,
     pipeline_type_id: int | None,
 ) -> Row[Any]:
-    """The sums over every row of the report, and how many rows it has."""
-    # (Cast: PostgreSQL sums bigints as numeric.)
+    """The sums over every row of the report that its totals need, and how many rows it has."""
+    # Only those: each sum costs about a tenth of this statement. (Cast: PostgreSQL sums
+    # bigints as numeric.)
     sums = [
-        cast(func.coalesce(func.sum(_ROW[name]), 0), _ROW[name].type).label(name) for name in SUMS
+        cast(func.coalesce(func.sum(_ROW[name]), 0), _ROW[name].type).label(name)
+        for name in TOTALLED
     ]
     statement = select(func.count().label("row_count"), *sums).where(
         *_in_window(*window, pipeline_id, pipeline_type_id)

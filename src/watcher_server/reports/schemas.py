@@ -46,9 +46,6 @@ class ReportTotals(BaseModel):
     runs: int
     failed: int
     error_rate: float | None
-    inserts: int
-    updates: int
-    soft_deletes: int
     total_rows: int
     throughput: float | None = Field(description="The mean of the runs' throughputs.")
 

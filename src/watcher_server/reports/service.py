@@ -27,7 +27,7 @@ async def read_report(
     """`daily_report` inside the caller's transaction."""
     last_day = now.date()
     window = (last_day - timedelta(days=query.days - 1), last_day)
-    order = [(query.sort.removeprefix("-"), query.sort.startswith("-"))]
+    order = (query.sort.removeprefix("-"), query.sort.startswith("-"))
     filters = (query.pipeline_id, query.pipeline_type_id)
     rows = await repo.report_rows(conn, window, *filters, order, limit, offset)
     sums = await repo.report_totals(conn, window, *filters)
@@ -35,9 +35,6 @@ async def read_report(
         runs=sums.runs,
         failed=sums.failed,
         error_rate=_ratio(sums.failed, sums.runs),
-        inserts=sums.inserts,
-        updates=sums.updates,
-        soft_deletes=sums.soft_deletes,
         total_rows=sums.total_rows,
         throughput=_ratio(sums.throughput_sum, sums.throughput_runs),
     )

@@ -47,10 +47,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("pipeline_id", "day", name="pk_pipeline_daily_totals"),
     )
-    op.create_index("ix_pipeline_daily_totals_day", "pipeline_daily_totals", ["day"])
+    op.create_index(
+        "ix_pipeline_daily_totals_day_pipeline_id", "pipeline_daily_totals", ["day", "pipeline_id"]
+    )
     op.execute(BACKFILL)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_pipeline_daily_totals_day", table_name="pipeline_daily_totals")
+    op.drop_index("ix_pipeline_daily_totals_day_pipeline_id", table_name="pipeline_daily_totals")
     op.drop_table("pipeline_daily_totals")
