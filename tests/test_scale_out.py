@@ -38,10 +38,10 @@ pytestmark = [
 
 PIPELINES = 6
 NORMAL_RUNS = 15  # per pipeline, spread over the API processes
-EVERY_SECONDS = 2
+EVERY_SECONDS = 3  # the runner looks every second: room for a slow tick on a busy machine
 SCHEDULE = f"* * * * * */{EVERY_SECONDS}"  # croniter's sixth field: seconds
 CHECKS = ("timeliness_check", "freshness_check")
-FIRES = 4  # of each scheduled check, at least
+FIRES = 3  # of each scheduled check, at least
 FIRE_LINE = re.compile(r"job (\w+_check): running its (\S+) run")
 
 
