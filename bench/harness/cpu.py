@@ -105,3 +105,10 @@ def _is_local_postgres(url: str) -> bool:
     from watcher_server.db.url import parse_database_url
 
     return parse_database_url(url).host in ("127.0.0.1", "localhost", "::1", None)
+
+
+def process_tree_seconds(pid: int) -> float:
+    """CPU seconds used so far by process `pid` and its living descendants (e.g. a server
+    and its workers)."""
+    pids = {pid} | _descendants(pid)
+    return sum(_process_ticks(each) for each in pids) / _TICKS
