@@ -62,6 +62,7 @@ def test_a_read_key_signs_in_sees_no_actions_and_signs_out(
 
     page = keyed_console.open(f"/ui/pipelines/{pipeline_id}", status=401)
     assert page.get_by_role("heading", name="Sign in").is_visible()
+    assert keyed_console.check_accessibility() == []
     keyed_console.screenshot("console-sign-in")
     sign_in(keyed_console, "wat_" + "0" * 43)
     assert page.get_by_role("alert").inner_text() == "This token is unknown, expired or revoked."
@@ -70,6 +71,7 @@ def test_a_read_key_signs_in_sees_no_actions_and_signs_out(
     page.wait_for_url(f"**/ui/pipelines/{pipeline_id}")
     assert page.locator(".who").inner_text() == f"{key['name']} · read"
     keyed_console.screenshot("console-read-only")
+    assert keyed_console.check_accessibility() == []
     assert page.get_by_role("heading", name="Checks").is_visible()
     assert page.locator("main form").count() == 0  # no action for a read key
     [cookie] = [c for c in page.context.cookies() if c["name"] == "watcher_session"]
