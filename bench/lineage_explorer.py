@@ -90,7 +90,9 @@ async def declare(
     assert response.status_code == 201, response.text
 
 
-def measure(url: str, start: int, loads: int) -> dict[str, list[float]]:
+def measure(
+    url: str, start: int, loads: int, screenshot: str | None = None
+) -> dict[str, list[float]]:
     """Layout and page times of each load, and the frame intervals of the last one."""
     from playwright.sync_api import sync_playwright
 
@@ -117,6 +119,8 @@ def measure(url: str, start: int, loads: int) -> dict[str, list[float]]:
             results["layout"].append(float(graph.get_attribute("data-layout-ms") or "nan"))
             results["drawn"].append(float(graph.get_attribute("data-drawn-ms") or "nan"))
             results["nodes"].append(float(graph.get_attribute("data-nodes") or "0"))
+            if screenshot:
+                page.screenshot(path=screenshot)
             results["frames"] = page.evaluate(PAN_AND_ZOOM)
             page.close()
         browser.close()
@@ -128,6 +132,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2_000)
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="200 addresses, one load")
+    parser.add_argument("--screenshot", help="save the drawn page as this PNG")
     args = parser.parse_args()
     nodes, loads = (200, 1) if args.smoke else (args.nodes, args.loads)
     if not CHROMIUM.exists():
@@ -136,7 +141,7 @@ def main() -> None:
         started = time.perf_counter()
         start = asyncio.run(declare_graph(url, nodes))
         print(f"declared {nodes:,} addresses in {time.perf_counter() - started:.0f} s")
-        results = measure(url, start, loads)
+        results = measure(url, start, loads, args.screenshot)
     drawn = {int(n) for n in results["nodes"]}
     assert drawn == {nodes}, f"drew {drawn} addresses, not {nodes}"
     layout, drawn_ms, page = results["layout"], results["drawn"], results["page"]

@@ -151,7 +151,6 @@ class LineagePage:
         """What lineage.js draws."""
         return {
             "impact": self.query.impact,
-            "start": self.query.address_id,
             "nodes": [
                 {
                     "id": a.id,
