@@ -180,6 +180,19 @@ def test_search_as_you_type_finds_addresses(console: Console, flow: Flow) -> Non
     drawn(page)
 
 
+def test_the_search_button_lists_matches_without_script(console: Console, flow: Flow) -> None:
+    page = console.open(f"/ui/lineage?q={flow.tag}")
+    links = page.locator("#search-results a").all_inner_texts()
+    assert sorted(links) == sorted(flow.names.values())
+    assert page.locator("#search-status").inner_text() == "6 addresses found"
+
+
+def test_a_pipeline_without_lineage_says_so(console: Console, api: httpx.Client) -> None:
+    pipeline_id = create_pipeline(api, f"lonely_{uuid.uuid4().hex[:8]}")
+    page = console.open(f"/ui/lineage?pipeline_id={pipeline_id}")
+    assert "declares no lineage" in page.locator("main").inner_text()
+
+
 def test_bad_input_names_the_field(console: Console) -> None:
     page = console.open("/ui/lineage?address_id=1&direction=sideways", status=422)
     assert "direction must be" in page.get_by_role("alert").inner_text()
@@ -235,3 +248,11 @@ def test_the_search_endpoint_names_a_bad_field(
     response = api.get("/ui/lineage/addresses", params=params)
     assert response.status_code == 422
     assert response.json()["message"].startswith(f"query.{field}")
+
+
+def test_a_cut_impact_says_so(browser: Any, capped_server: str, flow: Flow) -> None:
+    for console in open_console(browser, capped_server):
+        page = console.open(f"/ui/lineage?address_id={flow.addresses['stage']}&view=impact")
+        assert drawn(page).get_attribute("data-nodes") == "4"
+        assert "This graph is cut" in page.locator("#truncated").inner_text()
+        assert [row["distance"] for row in listed(page).values()] == ["0", "1", "1", "1"]
