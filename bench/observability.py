@@ -7,16 +7,11 @@ CPU time per lifecycle (its processes, workers included), which other work on th
 disturbs far less than the rate. Run alone with `python -m bench.observability`.
 """
 
-import statistics
-from collections import defaultdict
 from collections.abc import Mapping
 
 from bench.harness import Context, Dataset, Target, data, main, workloads
-from bench.harness.compare import Cell
-from bench.harness.cpu import process_tree_seconds
-from bench.harness.load import Measurement, Workload
-from bench.harness.report import Record
-from bench.harness.servers import Server
+from bench.harness.load import Workload
+from bench.harness.server_cpu import ServerCpu
 
 
 def run(ctx: Context) -> None:
@@ -53,39 +48,18 @@ def versus(
     """Two Watcher servers that differ by their environment, compared under `workload`: the
     rate, and the server CPU each lifecycle cost."""
     name = f"lifecycle, c=16, {measured[0]} vs {reference[0]}"
-    spent: dict[str, list[float]] = defaultdict(list)
+    cpu = ServerCpu()
     with ctx.watcher(url, reference[1]) as first, ctx.watcher(url, measured[1]) as second:
         ctx.compare(
             name,
             [
-                _with_cpu(ctx.cell(reference[0], first, workload), first, spent),
-                _with_cpu(ctx.cell(measured[0], second, workload), second, spent),
+                cpu.cell(ctx.cell(reference[0], first, workload), first),
+                cpu.cell(ctx.cell(measured[0], second, workload), second),
             ],
             [target],
             unit="lifecycles/s",
         )
-    costs = {label: statistics.median(values) for label, values in spent.items()}
-    ratio = costs[reference[0]] / costs[measured[0]]
-    ctx.record(
-        Record(
-            f"{name}: server CPU ms per lifecycle (median of rounds)",
-            {**{label: round(ms, 3) for label, ms in costs.items()}, "ratio": round(ratio, 3)},
-            target=f"reference's CPU / {measured[0]}'s, informative",
-        )
-    )
-
-
-def _with_cpu(cell: Cell, server: Server, spent: dict[str, list[float]]) -> Cell:
-    """`cell`, also noting the server's CPU milliseconds per lifecycle in each round."""
-
-    def measure() -> Measurement:
-        before = process_tree_seconds(server.pid)
-        measurement = cell.measure()
-        used_ms = (process_tree_seconds(server.pid) - before) * 1000
-        spent[cell.label].append(used_ms / max(measurement.lifecycles or 0, 1))
-        return measurement
-
-    return Cell(cell.label, measure, cell.warmup)
+    ctx.record(cpu.record(name, reference[0], measured[0]))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 A run reported as an OpenLineage START + COMPLETE pair (two inputs, one output, a row count:
 pipeline get, addresses, start, lineage, end, load) against the same run recorded with
 `start` + `end` calls, both over the standard data set: target >= 0.5x. Needs wrk (its own
-script, `bench/openlineage.lua`). Run alone with `python -m bench.openlineage [--smoke]`.
+script, `bench/openlineage.lua`). Also records the server's CPU per run of each, which other
+work on the machine disturbs far less than the rate. Run alone with
+`python -m bench.openlineage [--smoke]`.
 """
 
 import uuid
@@ -14,6 +16,7 @@ import httpx
 
 from bench.harness import Context, Dataset, Record, Target, data, main, workloads
 from bench.harness.load import Workload
+from bench.harness.server_cpu import ServerCpu
 
 SCRIPT = Path(__file__).with_name("openlineage.lua")
 JOBS = 200
@@ -31,15 +34,18 @@ def run(ctx: Context) -> None:
         data.load(url, dataset)
         with ctx.watcher(url) as watcher:
             _first_runs(watcher.url, jobs)
+            cpu = ServerCpu()
+            lifecycle = workloads.lifecycle(dataset.pipeline_ids)
             ctx.compare(
                 name,
                 [
-                    ctx.cell("start + end", watcher, workloads.lifecycle(dataset.pipeline_ids)),
-                    ctx.cell("OpenLineage pairs", watcher, pairs),
+                    cpu.cell(ctx.cell("start + end", watcher, lifecycle), watcher),
+                    cpu.cell(ctx.cell("OpenLineage pairs", watcher, pairs), watcher),
                 ],
                 [Target("OpenLineage pairs", must=0.5, goal=0.7)],
                 unit="runs/s",
             )
+            ctx.record(cpu.record(name, "start + end", "OpenLineage pairs"))
 
 
 def _first_runs(base: str, jobs: int) -> None:
