@@ -1,5 +1,8 @@
 """Log lines: JSON fields, the request id taken or made and echoed, one traceback per error."""
 
+import io
+import logging
+
 import httpx
 import pytest
 from fastapi import APIRouter
@@ -7,6 +10,8 @@ from fastapi import APIRouter
 from tests.conftest import app_client
 from tests.factories import create_pipeline
 from tests.observability.conftest import LogLines
+from watcher_server.observability.context import CURRENT, RequestContext
+from watcher_server.observability.logs import configure_logging
 from watcher_server.settings import Settings
 
 
@@ -80,3 +85,24 @@ async def test_an_unexpected_error_is_logged_once_with_its_traceback_and_request
     assert len(tracebacks) == 1
     assert tracebacks[0]["request_id"] == f"err-{unique}"
     assert tracebacks[0]["level"] == "ERROR"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_readable_lines_with_the_request_fields() -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    terminal = _Terminal()
+    try:
+        configure_logging("INFO", None, terminal)
+        token = CURRENT.set(RequestContext("req-1", pipeline_id=7))
+        logging.getLogger("watcher.test").warning("late by %s", "5 min")
+        CURRENT.reset(token)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    line = terminal.getvalue().strip()
+    assert line.endswith(" WARNING watcher.test: late by 5 min request_id=req-1 pipeline_id=7")

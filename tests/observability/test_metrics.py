@@ -98,3 +98,18 @@ async def test_alerts_waiting_for_delivery_are_counted(settings: Settings, uniqu
             await enqueue_alert(conn, draft, datetime.now(UTC))
         after = await scrape(http)
     assert value(after, "watcher_alerts_pending") - value(before, "watcher_alerts_pending") == 1
+
+
+async def test_a_request_refused_for_want_of_a_key_has_an_id_and_is_counted(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
+    before = await scrape(client)
+    async with app_client(settings.model_copy(update={"watcher_auth": "required"})) as guarded:
+        refused = await guarded.get("/pipeline/1")
+    assert refused.status_code == 401
+    assert len(refused.headers["X-Request-ID"]) == 32
+    after = await scrape(client)
+    # Refused before routing: counted, with no route template.
+    labels = {"method": "GET", "route": "unmatched", "status": "401"}
+    counted = "watcher_http_requests_total"
+    assert value(after, counted, **labels) - value(before, counted, **labels) == 1
