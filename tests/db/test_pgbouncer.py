@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from bench.harness import pgbouncer
 from sqlalchemy import text
@@ -38,30 +39,39 @@ def through_pgbouncer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield via
 
 
-async def _parameterised_reads(database: Database, count: int) -> None:
-    async def read(number: int) -> None:
-        async with database.autocommit() as conn:
-            answer = await conn.execute(text("SELECT CAST(:n AS integer)"), {"n": number})
-            assert answer.scalar_one() == number
+async def _read(database: Database, number: int) -> None:
+    async with database.autocommit() as conn:
+        answer = await conn.execute(text("SELECT CAST(:n AS integer)"), {"n": number})
+        assert answer.scalar_one() == number
 
+
+async def _read_on_each_server_connection(url: str, database: Database) -> None:
+    """Read twice on one client connection, once on each of PgBouncer's two server connections:
+    other clients' open transactions hold the one the read must not use."""
+    first_holder = await asyncpg.connect(url)
+    second_holder = await asyncpg.connect(url)
     try:
-        outcomes = await asyncio.gather(*(read(n) for n in range(count)), return_exceptions=True)
+        await first_holder.execute("BEGIN")  # holds one server connection
+        await _read(database, 1)  # on the other one
+        await second_holder.execute("BEGIN")  # which it now holds
+        await first_holder.execute("COMMIT")
+        await _read(database, 2)  # so this read runs on the first one
     finally:
         await database.dispose()
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
+        await first_holder.close()
+        await second_holder.close()
 
 
 def test_asyncpg_defaults_break_behind_the_pooler(through_pgbouncer: str) -> None:
-    # Shows that this PgBouncer shares server connections between transactions: without the
-    # setting, prepared statements land where they do not exist (or their name is taken).
-    with pytest.raises(DBAPIError, match="prepared statement"):
-        asyncio.run(_parameterised_reads(Database(through_pgbouncer), 200))
+    # The statement prepared (and cached) on one server connection is not on the other.
+    database = Database(through_pgbouncer, pool_size=1)
+    with pytest.raises(DBAPIError, match=r"prepared statement .* does not exist"):
+        asyncio.run(_read_on_each_server_connection(through_pgbouncer, database))
 
 
 def test_statements_outside_transactions_work_with_the_setting(through_pgbouncer: str) -> None:
-    asyncio.run(_parameterised_reads(Database(through_pgbouncer, pgbouncer=True), 200))
+    database = Database(through_pgbouncer, pool_size=1, pgbouncer=True)
+    asyncio.run(_read_on_each_server_connection(through_pgbouncer, database))
 
 
 async def test_the_api_and_the_checks_work_through_the_pooler(
