@@ -15,9 +15,9 @@ TYPE = "report_demo"
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 # Per pipeline, per day back from today: the runs (succeeded?, total rows).
 FLEET = {
-    "orders_incremental": {0: [(True, 1200), (True, 800)], 1: [(True, 950)], 2: [(False, 0)]},
-    "customers_full": {0: [(True, 40000)], 1: [(False, 0), (True, 39000)]},
-    "sales_mart": {0: [(True, 300), (False, 0), (True, 280)], 2: [(True, 310)]},
+    "daily_orders": {0: [(True, 1200), (True, 800)], 1: [(True, 950)], 2: [(False, 0)]},
+    "daily_customers": {0: [(True, 40000)], 1: [(False, 0), (True, 39000)]},
+    "daily_sales": {0: [(True, 300), (False, 0), (True, 280)], 2: [(True, 310)]},
 }
 
 
@@ -54,10 +54,12 @@ def test_the_page_shows_the_figures_of_the_runs(console: Console, fleet: int) ->
     assert totals[2].replace("\u202f", "") == f"{sum(rows for _, rows in runs)}\nrows"
     rows = page.locator("#report tbody tr")
     assert rows.count() == sum(len(days) for days in FLEET.values())
-    # Newest day first; sales_mart's today: 3 runs, 1 failed, 580 rows, a minute each.
-    sales_today = page.locator(f'#report tbody tr[data-day="{_day(0).date()}"]', has_text="sales")
+    # Newest day first; daily_sales's today: 3 runs, 1 failed, 580 rows, a minute each.
+    sales_today = page.locator(
+        f'#report tbody tr[data-day="{_day(0).date()}"]', has_text="daily_sales"
+    )
     cells = sales_today.locator("td").all_inner_texts()
-    assert cells[:6] == [str(_day(0).date()), "sales_mart", TYPE, "3", "1", "33.3 %"]
+    assert cells[:6] == [str(_day(0).date()), "daily_sales", TYPE, "3", "1", "33.3 %"]
     assert cells[9:11] == ["580", "1 min 00 s"]
 
     assert console.check_accessibility() == [], "light theme"
@@ -76,7 +78,7 @@ def test_columns_sort_both_ways(console: Console, fleet: int) -> None:
     page.wait_for_url("**sort=-total_rows**")
     assert header.get_attribute("aria-sort") == "descending"
     first = _cells(console, 0)
-    assert first[1:3] == ["customers_full", TYPE]
+    assert first[1:3] == ["daily_customers", TYPE]
     assert first[9].replace("\u202f", "") == "40000"
 
     header.get_by_role("link").click()
@@ -87,13 +89,13 @@ def test_columns_sort_both_ways(console: Console, fleet: int) -> None:
 
 def test_filters_by_pipeline_and_days(console: Console, fleet: int) -> None:
     page = console.open(f"/ui/reports?type={fleet}")
-    page.get_by_label("Pipeline").fill("orders_incremental")
+    page.get_by_label("Pipeline").fill("daily_orders")
     page.get_by_label("Last days").fill("2")
     page.get_by_role("button", name="Filter").click()
-    page.wait_for_url("**pipeline=orders_incremental**")
+    page.wait_for_url("**pipeline=daily_orders**")
     assert [_cells(console, n)[0:4] for n in range(2)] == [
-        [str(_day(0).date()), "orders_incremental", TYPE, "2"],
-        [str(_day(1).date()), "orders_incremental", TYPE, "1"],
+        [str(_day(0).date()), "daily_orders", TYPE, "2"],
+        [str(_day(1).date()), "daily_orders", TYPE, "1"],
     ]
     assert page.locator("#report tbody tr").count() == 2
 
