@@ -131,25 +131,15 @@ class Settings(BaseSettings):
     logfire_token: str | None = None
     logfire_console: bool | None = None
 
-    @field_validator("env_state", mode="before")
+    @field_validator("env_state", "watcher_auth", "watcher_workers", mode="before")
     @classmethod
-    def _lower_env_state(cls, value: object) -> object:
+    def _lower_choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("watcher_auth", "watcher_bootstrap_admin_key", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("watcher_auth", mode="before")
-    @classmethod
-    def _lower_auth(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("watcher_bootstrap_admin_key")
     @classmethod
@@ -166,11 +156,6 @@ class Settings(BaseSettings):
     def _lower_log_format(cls, value: object) -> object:
         return (value.strip().lower() or None) if isinstance(value, str) else value
 
-    @field_validator("watcher_workers", mode="before")
-    @classmethod
-    def _lower_workers(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -185,13 +170,6 @@ class Settings(BaseSettings):
             raise ValueError("PgBouncer stands in front of PostgreSQL; DATABASE_URL is not one")
         return value
 
-    @field_validator(
-        "watcher_timeliness_check_schedule", "watcher_freshness_check_schedule", mode="before"
-    )
-    @classmethod
-    def _blank_schedule_is_off(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     @field_validator("watcher_timeliness_check_schedule", "watcher_freshness_check_schedule")
     @classmethod
     def _check_cron(cls, value: str | None) -> str | None:
@@ -199,7 +177,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a five-field cron expression")
         return value
 
+    # An empty variable is unset: a schedule is then off, the others take their default.
     @field_validator(
+        "watcher_auth",
+        "watcher_bootstrap_admin_key",
+        "watcher_timeliness_check_schedule",
+        "watcher_freshness_check_schedule",
         "watcher_log_cleanup_schedule",
         "watcher_log_cleanup_timeliness_log_retention_days",
         "watcher_log_cleanup_freshness_log_retention_days",
