@@ -144,17 +144,14 @@ def _health_statement(lateral: bool) -> Select[Any]:
     With `lateral` (PostgreSQL) the runs are LATERAL subqueries, the latest finished one read
     only while a run is going; without (SQLite, whose planner probes per row anyway) they are
     joins on scalar subqueries."""
+    typed = pipelines.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
     if lateral:
         latest = _latest_lateral("last_run")
         # Read only while the latest run is going (a one-time filter per pipeline).
         before = _latest_lateral(
             "finished_before", executions.c.end_date.is_not(None), latest.c.end_date.is_(None)
         )
-        joined = (
-            pipelines.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
-            .outerjoin(latest, true())
-            .outerjoin(before, true())
-        )
+        joined = typed.outerjoin(latest, true()).outerjoin(before, true())
         finished = {
             name: case((latest.c.end_date.is_not(None), latest.c[name]), else_=before.c[name])
             for name in ("id", "end_date", "completed_successfully")
@@ -165,10 +162,8 @@ def _health_statement(lateral: bool) -> Select[Any]:
             (last_run.c.end_date.is_not(None), last_run.c.id),
             else_=_latest_run_id(executions.c.end_date.is_not(None)),
         )
-        joined = (
-            pipelines.join(pipeline_types, pipeline_types.c.id == pipelines.c.pipeline_type_id)
-            .outerjoin(last_run, last_run.c.id == _latest_run_id())
-            .outerjoin(last_finished, last_finished.c.id == finished_id)
+        joined = typed.outerjoin(last_run, last_run.c.id == _latest_run_id()).outerjoin(
+            last_finished, last_finished.c.id == finished_id
         )
         finished = {
             name: last_finished.c[name] for name in ("id", "end_date", "completed_successfully")
