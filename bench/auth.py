@@ -1,10 +1,10 @@
 """What access control costs: the start→end lifecycle with API keys required (a write key in
 every request) against keys off.
 
-Two measures: two `watcher serve` processes on one PostgreSQL database under wrk, in
-interleaved rounds; and, in process, one ASGI app of each kind on one SQLite file, alternated
-lifecycle by lifecycle, so that a busy machine slows both sides alike. Run alone with
-`python -m bench.auth [--smoke]`.
+Two measures: `watcher serve` on one PostgreSQL database under wrk, a fresh process of each
+kind in every round (bench/calibration.py says why); and, in process, one ASGI app of each
+kind on one SQLite file, alternated lifecycle by lifecycle, so that a busy machine slows
+both sides alike. Run alone with `python -m bench.auth [--smoke]`.
 """
 
 import asyncio
@@ -14,7 +14,8 @@ import time
 import httpx
 from pydantic import SecretStr
 
-from bench.harness import Context, Dataset, Record, Target, data, main, workloads
+from bench.harness import Context, Dataset, Record, Target, data, main, server_cpu, workloads
+from bench.harness.servers import JOBS_OFF
 from watcher_server.app import create_app
 from watcher_server.auth import tokens
 from watcher_server.settings import Settings
@@ -26,23 +27,26 @@ def run(ctx: Context) -> None:
     dataset = Dataset(ctx.options.pipelines, ctx.options.executions)
     workload = workloads.lifecycle(dataset.pipeline_ids)
     admin = tokens.generate()
-    required = {"WATCHER_AUTH": "required", "WATCHER_BOOTSTRAP_ADMIN_KEY": admin}
+    off = {"WATCHER_AUTH": "off", **JOBS_OFF}
+    required = {"WATCHER_AUTH": "required", "WATCHER_BOOTSTRAP_ADMIN_KEY": admin, **JOBS_OFF}
     with ctx.postgres("auth") as url:
         data.load(url, dataset)
-        with (
-            ctx.watcher(url, {"WATCHER_AUTH": "off"}) as keys_off,
-            ctx.watcher(url, required) as keys_required,
-        ):
-            token = _write_key(keys_required.url, admin)
-            ctx.compare(
-                f"lifecycle, c=16, {dataset.pipelines:,} pipelines: API keys required vs off",
-                [
-                    ctx.cell("keys off", keys_off, workload),
-                    ctx.cell("keys required", keys_required, workloads.with_key(workload, token)),
-                ],
-                [Target("keys required", must=MIN_RATIO)],
-                unit="lifecycles/s",
-            )
+        with ctx.watcher(url, required) as first:
+            token = _write_key(first.url, admin)
+        comparison = ctx.compare(
+            f"lifecycle, c=16, {dataset.pipelines:,} pipelines: API keys required vs off",
+            [
+                ctx.fresh_cell("keys off", lambda: ctx.watcher(url, off), workload),
+                ctx.fresh_cell(
+                    "keys required",
+                    lambda: ctx.watcher(url, required),
+                    workloads.with_key(workload, token),
+                ),
+            ],
+            [Target("keys required", must=MIN_RATIO)],
+            unit="lifecycles/s",
+        )
+        ctx.record(server_cpu.record(comparison, "keys off", "keys required"))
     with ctx.sqlite("auth") as url:
         ctx.record(asyncio.run(_in_process(url, 200 if ctx.options.smoke else 3000)))
 

@@ -16,10 +16,9 @@ import sys
 import tempfile
 from collections.abc import Mapping
 
-from bench.harness import Context, Dataset, Record, Target, data, main, workloads
+from bench.harness import Context, Dataset, Record, Target, data, main, server_cpu, workloads
 from bench.harness.load import Workload
-from bench.harness.server_cpu import ServerCpu
-from bench.harness.servers import REPO_ROOT
+from bench.harness.servers import JOBS_OFF, REPO_ROOT
 
 MIN_METRICS_RATIO = 0.95
 
@@ -57,21 +56,19 @@ def versus(
     measured: tuple[str, Mapping[str, str]],
     target: Target,
 ) -> None:
-    """Two Watcher servers that differ by their environment, compared under `workload`: the
-    rate, and the server CPU each lifecycle cost."""
-    name = f"lifecycle, c=16, {measured[0]} vs {reference[0]}"
-    cpu = ServerCpu()
-    with ctx.watcher(url, reference[1]) as first, ctx.watcher(url, measured[1]) as second:
-        ctx.compare(
-            name,
-            [
-                cpu.cell(ctx.cell(reference[0], first, workload), first),
-                cpu.cell(ctx.cell(measured[0], second, workload), second),
-            ],
-            [target],
-            unit="lifecycles/s",
-        )
-    ctx.record(cpu.record(name, reference[0], measured[0]))
+    """Two Watcher servers that differ by their environment, started afresh for every round
+    with background jobs off and compared under `workload`: the rate, and the server CPU each
+    lifecycle cost."""
+    comparison = ctx.compare(
+        f"lifecycle, c=16, {measured[0]} vs {reference[0]}",
+        [
+            ctx.fresh_cell(label, lambda env=env: ctx.watcher(url, {**env, **JOBS_OFF}), workload)
+            for label, env in (reference, measured)
+        ],
+        [target],
+        unit="lifecycles/s",
+    )
+    ctx.record(server_cpu.record(comparison, reference[0], measured[0]))
 
 
 def _metrics_in_process(url: str, lifecycles: int) -> Record:

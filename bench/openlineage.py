@@ -14,9 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import Context, Dataset, Record, Target, data, main, workloads
+from bench.harness import Context, Dataset, Record, Target, data, main, server_cpu, workloads
 from bench.harness.load import Workload
-from bench.harness.server_cpu import ServerCpu
 
 SCRIPT = Path(__file__).with_name("openlineage.lua")
 JOBS = 200
@@ -34,18 +33,17 @@ def run(ctx: Context) -> None:
         data.load(url, dataset)
         with ctx.watcher(url) as watcher:
             _first_runs(watcher.url, jobs)
-            cpu = ServerCpu()
             lifecycle = workloads.lifecycle(dataset.pipeline_ids)
-            ctx.compare(
+            comparison = ctx.compare(
                 name,
                 [
-                    cpu.cell(ctx.cell("start + end", watcher, lifecycle), watcher),
-                    cpu.cell(ctx.cell("OpenLineage pairs", watcher, pairs), watcher),
+                    ctx.cell("start + end", watcher, lifecycle),
+                    ctx.cell("OpenLineage pairs", watcher, pairs),
                 ],
                 [Target("OpenLineage pairs", must=0.5, goal=0.7)],
                 unit="runs/s",
             )
-            ctx.record(cpu.record(name, "start + end", "OpenLineage pairs"))
+            ctx.record(server_cpu.record(comparison, "start + end", "OpenLineage pairs"))
 
 
 def _first_runs(base: str, jobs: int) -> None:

@@ -1,10 +1,12 @@
 """Interleaved rounds, unstable-round rejection, ratios and target verdicts.
 
-A comparison measures its cells in order (baseline first) once per round, for several rounds,
-so that drift on a shared machine hits every cell alike. A round is discarded when the
-baseline's figure in it is more than UNSTABLE_DEVIATION away from the median of the
-baseline's figures over all rounds: the machine, not the code, changed then. Ratios are the
-median, over the kept rounds, of each round's cell ÷ reference figure.
+A comparison measures each of its cells once per round, for several rounds, so that drift on
+a shared machine hits every cell alike. Every other round takes the cells in reverse order:
+a cell measured right after another inherits its wake (the rows it added, the vacuum and
+checkpoint they set off). A round is discarded when the baseline's figure in it is more than
+UNSTABLE_DEVIATION away from the median of the baseline's figures over all rounds: the
+machine, not the code, changed then. Ratios are the median, over the kept rounds, of each
+round's cell ÷ reference figure.
 """
 
 from collections.abc import Callable
@@ -79,10 +81,11 @@ def kept_rounds(baseline_rates: list[float]) -> list[int]:
 def interleave(
     cells: list[Cell], rounds: int, progress: Callable[[int, Cell, Measurement], None]
 ) -> dict[str, list[Measurement]]:
-    """Measure every cell once per round, in order, `rounds` times."""
+    """Measure every cell once per round, `rounds` times: in order in even rounds, in reverse
+    in odd ones."""
     results: dict[str, list[Measurement]] = {cell.label: [] for cell in cells}
     for round_index in range(rounds):
-        for cell in cells:
+        for cell in cells if round_index % 2 == 0 else cells[::-1]:
             if round_index == 0 and cell.warmup is not None:
                 cell.warmup()
             measurement = cell.measure()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.harness import databases, load, servers
 from bench.harness.compare import Cell, Comparison, Target, interleave
-from bench.harness.cpu import OtherCpu
+from bench.harness.cpu import OtherCpu, process_tree_seconds
 from bench.harness.load import Measurement, Workload
 from bench.harness.report import Record, Report
 from bench.harness.servers import REPO_ROOT, Server
@@ -127,8 +127,9 @@ class Context:
         connections: int = 16,
         seconds: float | None = None,
     ) -> Measurement:
-        """One load run, with the CPU other work on the machine took meanwhile."""
+        """One load run, with the CPU the server and other work on the machine took meanwhile."""
         with OtherCpu(self._database_urls) as other:
+            server_before = process_tree_seconds(server.pid)
             measurement = load.run(
                 server.url,
                 workload,
@@ -136,7 +137,10 @@ class Context:
                 seconds=self.options.seconds if seconds is None else seconds,
                 loadgen=self.options.loadgen,
             )
-        return _with_other_cpu(measurement, other.percent)
+            server_seconds = process_tree_seconds(server.pid) - server_before
+        return dataclasses.replace(
+            measurement, other_cpu=other.percent, server_cpu_seconds=server_seconds
+        )
 
     def cell(
         self,
@@ -157,6 +161,27 @@ class Context:
                          seconds=self.options.warmup, loadgen=self.options.loadgen)  # fmt: skip
 
         return Cell(label, lambda: self.load(server, current(), connections), warmup)
+
+    def fresh_cell(
+        self,
+        label: str,
+        start: Callable[[], "contextlib.AbstractContextManager[Server]"],
+        workload: Workload,
+        connections: int = 16,
+    ) -> Cell:
+        """A cell that starts its own server for every round, warms it up, loads it and stops
+        it. Two server processes of the same code differ by a few per cent (their memory
+        layout and hash seeds), steadily for their lifetime: comparing two long-lived
+        processes measures that too, comparing fresh ones in every round averages it out."""
+
+        def measure() -> Measurement:
+            with start() as server:
+                if self.options.warmup > 0:
+                    load.run(server.url, workload, connections=connections,
+                             seconds=self.options.warmup, loadgen=self.options.loadgen)  # fmt: skip
+                return self.load(server, workload, connections)
+
+        return Cell(label, measure)
 
     # Results -----------------------------------------------------------------------------
     def compare(
@@ -184,10 +209,6 @@ class Context:
 
     def record(self, record: Record) -> None:
         self.report.records.append(record)
-
-
-def _with_other_cpu(measurement: Measurement, percent: float | None) -> Measurement:
-    return dataclasses.replace(measurement, other_cpu=percent)
 
 
 def run_modules(modules: list[object], arguments: argparse.Namespace) -> int:

@@ -99,6 +99,7 @@ class Measurement:
     bad_status: int = 0  # the last non-2xx status seen, to help debugging
     loadgen: str = "wrk"
     other_cpu: float | None = None  # % of one core used by processes outside the benchmark
+    server_cpu_seconds: float | None = None  # CPU the server's processes used meanwhile
 
     @property
     def requests_per_second(self) -> float:
