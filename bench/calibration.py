@@ -1,44 +1,56 @@
 """What the harness can tell apart: the same Watcher compared with itself.
 
-Both cells run identical code and settings (background jobs off, as in every comparison of
-two servers: bench/harness/servers.py says why), so any ratio away from 1.00x is the harness's
-own error: once with two long-lived server processes, once with a fresh process per cell and
-round (`Context.fresh_cell`, what the comparisons of two configurations use). Run alone with
-`python -m bench.calibration`.
+Both sides run identical code and settings, so any ratio away from 1.00x is the measure's own
+error. Served: two `watcher serve` processes under wrk in interleaved rounds (background jobs
+off, as in every comparison of two servers: bench/harness/servers.py says why). In process:
+two apps alternated lifecycle by lifecycle (bench/harness/in_process.py), the measure that
+decides a few per cent. Run alone with `python -m bench.calibration`.
 """
 
-from bench.harness import Context, Dataset, Target, data, main, server_cpu, workloads
-from bench.harness.servers import JOBS_OFF
+import asyncio
 
-# An A/A comparison passes when the harness reads it within this of 1.00x.
+from bench.harness import Context, Dataset, Record, Target, data, main, server_cpu, workloads
+from bench.harness.in_process import alternate, post, running
+from bench.harness.servers import JOBS_OFF
+from watcher_server.app import create_app
+from watcher_server.settings import Settings
+
+# An A/A comparison passes when it reads within this of 1.00x.
 TOLERANCE = 0.03
 
 
 def run(ctx: Context) -> None:
     dataset = Dataset(ctx.options.pipelines, ctx.options.executions)
     workload = workloads.lifecycle(dataset.pipeline_ids)
-    target = Target("B", must=1 - TOLERANCE)
     with ctx.postgres("calibration") as url:
         data.load(url, dataset)
+        ctx.record(asyncio.run(_in_process(url, 300 if ctx.options.smoke else 4000)))
         with ctx.watcher(url, JOBS_OFF) as a, ctx.watcher(url, JOBS_OFF) as b:
-            name = "A/A, lifecycle, c=16, two long-lived processes"
             comparison = ctx.compare(
-                name,
+                "A/A, lifecycle, c=16, two identical servers",
                 [ctx.cell("A", a, workload), ctx.cell("B", b, workload)],
-                [target],
+                [Target("B", must=1 - TOLERANCE)],
                 unit="lifecycles/s",
             )
-            ctx.record(server_cpu.record(comparison, "A", "B"))
-        comparison = ctx.compare(
-            "A/A, lifecycle, c=16, a fresh process per round",
-            [
-                ctx.fresh_cell(label, lambda: ctx.watcher(url, JOBS_OFF), workload)
-                for label in ("A", "B")
-            ],
-            [target],
-            unit="lifecycles/s",
-        )
         ctx.record(server_cpu.record(comparison, "A", "B"))
+
+
+async def _in_process(url: str, lifecycles: int) -> Record:
+    settings = Settings(_env_file=None, database_url=url, watcher_background_jobs=False)
+    a, b = create_app(settings), create_app(settings)
+    async with running(a, b):
+        pipeline = await post(a, "/pipeline", {"name": "calibration", "pipeline_type_name": "b"})
+        medians = await alternate({"A": (a, []), "B": (b, [])}, pipeline["id"], lifecycles)
+    ratio = medians["A"] / medians["B"]
+    return Record(
+        name=f"A/A in process, PostgreSQL: {lifecycles:,} lifecycles, two identical apps",
+        figures={
+            **{f"{side} µs CPU": round(us) for side, us in medians.items()},
+            "ratio": f"{ratio:.3f}x",
+        },
+        target=f"within {TOLERANCE:.2f} of 1.00x (median CPU per lifecycle, alternated)",
+        outcome="pass" if abs(ratio - 1) <= TOLERANCE else "miss",
+    )
 
 
 if __name__ == "__main__":

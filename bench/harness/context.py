@@ -162,27 +162,6 @@ class Context:
 
         return Cell(label, lambda: self.load(server, current(), connections), warmup)
 
-    def fresh_cell(
-        self,
-        label: str,
-        start: Callable[[], "contextlib.AbstractContextManager[Server]"],
-        workload: Workload,
-        connections: int = 16,
-    ) -> Cell:
-        """A cell that starts its own server for every round, warms it up, loads it and stops
-        it. Two server processes of the same code differ by a few per cent (their memory
-        layout and hash seeds), steadily for their lifetime: comparing two long-lived
-        processes measures that too, comparing fresh ones in every round averages it out."""
-
-        def measure() -> Measurement:
-            with start() as server:
-                if self.options.warmup > 0:
-                    load.run(server.url, workload, connections=connections,
-                             seconds=self.options.warmup, loadgen=self.options.loadgen)  # fmt: skip
-                return self.load(server, workload, connections)
-
-        return Cell(label, measure)
-
     # Results -----------------------------------------------------------------------------
     def compare(
         self, name: str, cells: list[Cell], targets: list[Target] = (), unit: str = "req/s"
