@@ -16,10 +16,11 @@ class Scope(enum.StrEnum):
     ADMIN = "admin"
 
     def allows(self, needed: "Scope") -> bool:
-        return _RANK[self] >= _RANK[needed]
+        # Ranked by value: an Enum member's hash is a Python call, on every request's path.
+        return _RANK[self._value_] >= _RANK[needed._value_]
 
 
-_RANK = {Scope.READ: 0, Scope.WRITE: 1, Scope.ADMIN: 2}
+_RANK = {"read": 0, "write": 1, "admin": 2}
 
 # Probes, the API's documentation (the schema holds no data) and the console's login.
 OPEN_PATHS = frozenset(

@@ -32,6 +32,11 @@ class FailureThrottle:
         # address -> [start of its window, failures in it]
         self._failures: OrderedDict[str, list[float]] = OrderedDict()
 
+    @property
+    def counting(self) -> bool:
+        """Whether any address has failures counted (none: no address can be refused)."""
+        return bool(self._failures)
+
     def retry_after(self, address: str) -> int:
         """Seconds `address` must wait (0: it may try now)."""
         entry = self._failures.get(address)

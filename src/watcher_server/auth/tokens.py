@@ -1,9 +1,11 @@
 """API tokens: `wat_` and 256 random bits, known to the server only by their SHA-256.
 
 A fast hash is safe here because the secret is random, not a password: no guess list helps.
-Requests are matched on the token's digest (a unique index, then an in-process cache): timing
-can tell a caller at most how much of some stored digest the digest of its guess shares, and a
-guess cannot be steered towards a digest, so nothing leaks about any token.
+The database is searched by the token's digest (a unique index): timing can tell a caller at
+most how much of some stored digest the digest of its guess shares, and a guess cannot be
+steered towards a digest, so nothing leaks about any token. Each process then remembers the
+tokens it checked for a second (auth/verifier.py), in a dict whose string hashing is seeded at
+random per process, which a guess cannot steer either.
 """
 
 import hashlib
