@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 
 from tests.factories import create_pipeline, end_run, start_run
+from tests.observability.conftest import scrape, value
+from tests.openlineage.events import dataset, get_run, new_run_id, run_event, send
 from tests.races import listening
 from watcher_server.db.sqlite import STATEMENTS_COMMIT_ALONE
 
@@ -71,3 +73,42 @@ async def test_an_end_a_little_before_its_start_costs_one_statement_on_postgresq
     else:  # the time it reported goes to metadata, which SQLite merges on the checked path
         checked = ["BEGIN", "SELECT", "UPDATE", "INSERT", "UPDATE", "COMMIT"]
         assert end == ["BEGIN", "UPDATE", "COMMIT", *checked]
+
+
+async def test_an_openlineage_start_of_a_job_seen_before_is_one_statement_on_postgresql(
+    own_app: tuple[httpx.AsyncClient, Any], unique: str
+) -> None:
+    """Its read (the pipeline, the run by its runId, the datasets) inserts the run as well."""
+    client, database = own_app
+    job = f"Statements_{unique}"
+    datasets = {
+        "inputs": [dataset(f"db.raw.in_{unique}")],
+        "outputs": [dataset(f"db.mart.out_{unique}")],
+    }
+    first = new_run_id()
+    await send(client, run_event("START", first, job, **datasets))
+    await send(client, run_event("COMPLETE", first, job, **datasets))
+    before = await scrape(client)
+
+    run_id = new_run_id()
+    with statements(database) as start:
+        started = await send(client, run_event("START", run_id, job, **datasets))
+    with statements(database) as repeated:
+        again = await send(client, run_event("START", run_id, job, **datasets))
+    with statements(database) as complete:
+        completed = await send(client, run_event("COMPLETE", run_id, job, **datasets))
+
+    if database.capabilities.writes_in_one_statement:
+        # A repeated START runs the same statement, whose insert then finds the run's key.
+        assert (start, repeated, complete) == (["WITH"], ["WITH"], ["SELECT", "WITH"])
+    else:  # the read, then the insert (a repeat only reads)
+        assert (start, repeated) == (["SELECT", "INSERT"], ["SELECT"])
+    assert again["execution_id"] == completed["execution_id"] == started["execution_id"]
+    run = await get_run(client, started["execution_id"])
+    assert (run["status"], run["execution_metadata"]["openlineage"]["runId"]) == (
+        "succeeded",
+        run_id,
+    )
+    after = await scrape(client)
+    started_total = "watcher_pipeline_executions_started_total"
+    assert value(after, started_total) - value(before, started_total) == 1

@@ -52,18 +52,8 @@ async def start_execution(
     db: Database, data: ExecutionStart, now: datetime, idempotency_key: str | None = None
 ) -> tuple[int, bool]:
     """Record a run as started; answers its id and whether an earlier identical call made it."""
-    start = data.start_date or now
     key = start_key(data, idempotency_key)
-    values = {
-        "pipeline_id": data.pipeline_id,
-        "parent_id": data.parent_id,
-        "start_date": start,
-        "date_recorded": start.date(),
-        "hour_recorded": start.hour,
-        "full_load": data.full_load,
-        "execution_metadata": data.execution_metadata,
-        "idempotency_key": key,
-    }
+    values = {"pipeline_id": data.pipeline_id, **start_values(data, now), "idempotency_key": key}
     # One INSERT … SELECT is the whole unit of work (the reads after it only find the run
     # that refused it, or explain a refusal), so it needs no BEGIN/COMMIT around it.
     async with db.autocommit() as conn:
@@ -81,6 +71,26 @@ async def start_execution(
         EXECUTIONS_STARTED.inc()
     annotate(pipeline_id=data.pipeline_id, execution_id=execution_id)
     return execution_id, not inserted
+
+
+def start_values(data: ExecutionStart, now: datetime) -> dict[str, Any]:
+    """The columns of a new run that its start gives (but its pipeline and key)."""
+    start = data.start_date or now
+    return {
+        "parent_id": data.parent_id,
+        "start_date": start,
+        "date_recorded": start.date(),
+        "hour_recorded": start.hour,
+        "full_load": data.full_load,
+        "execution_metadata": data.execution_metadata,
+    }
+
+
+def started_elsewhere(pipeline_id: int, execution_id: int) -> None:
+    """What `start_execution` does after inserting a run, for a run another statement
+    inserted (OpenLineage's START of a known job)."""
+    EXECUTIONS_STARTED.inc()
+    annotate(pipeline_id=pipeline_id, execution_id=execution_id)
 
 
 async def _replayed_run(conn: AsyncConnection, data: ExecutionStart, key: str | None) -> int | None:

@@ -95,7 +95,7 @@ async def record_run_event(ctx: Context, event: RunEvent) -> EventOut:
         check_names(parent.job, {}, "run.facets.parent.")
     parent_id = None if parent is None else await _parent_run(ctx, parent, event.eventTime)
     section = mapping.run_section(event)
-    found = await _declare_and_find(ctx, event, section)
+    found = await _declare_and_find(ctx, event, section, parent_id)
     pipeline_id, execution_id, run = found.pipeline_id, found.execution_id, found.run
     if run is None:
         execution_id, run = await _start_run(ctx, pipeline_id, parent_id, event, section)
@@ -126,17 +126,27 @@ class Found(NamedTuple):
     edges: set[Edge] | None = None  # the pipeline's lineage, when read with it
 
 
-async def _declare_and_find(ctx: Context, event: RunEvent, section: dict[str, Any]) -> Found:
+async def _declare_and_find(
+    ctx: Context, event: RunEvent, section: dict[str, Any], parent_id: int | None
+) -> Found:
     """The job's pipeline, the datasets' addresses, and the run when it exists, with the
     event's section merged into its metadata. The usual event (a known pipeline and known
-    addresses, nothing new to merge) only reads: one statement, without a transaction."""
+    addresses, nothing new to merge) is one statement, without a transaction: a read, which
+    for a START of a known job also inserts its run where the database allows."""
     terminal = event.eventType in TERMINAL
     datasets = [*event.inputs, *event.outputs]
     names = {dataset.address_name for dataset in datasets}
     key = run_key(event.run.runId)
+    start = None
+    if event.eventType == "START":
+        start = executions.start_values(_run_start(event, section, parent_id), ctx.now)
     async with ctx.db.autocommit() as conn:
         # Only an end writes lineage: the edges are read for it alone.
-        row, stored = await repo.find_job(conn, event.job.pipeline_name, key, names, terminal)
+        row, stored = await repo.find_job(
+            conn, event.job.pipeline_name, key, names, terminal, start
+        )
+    if row is not None and row.started:
+        executions.started_elsewhere(row.pipeline_id, row.id)
     pipeline_id = await _pipeline(ctx, event.job, row)
     addresses = await _declare(ctx, datasets, stored)
     edges = None if row is None or not terminal else lineage_repo.parse_edges(row.edges)
@@ -160,12 +170,7 @@ async def _start_run(
 ) -> tuple[int, RunState]:
     """Start the run the event is the first to tell of (at its eventTime, whatever its type);
     if a concurrent event started it first, that run with this event's section merged."""
-    start = ExecutionStart.model_construct(
-        pipeline_id=pipeline_id,
-        start_date=event.eventTime,
-        parent_id=parent_id,
-        execution_metadata={mapping.KEY: section},
-    )
+    start = _run_start(event, section, parent_id, pipeline_id)
     key = run_key(event.run.runId)
     execution_id, replayed = await executions.start_execution(ctx.db, start, ctx.now, key)
     if not replayed:
@@ -173,6 +178,19 @@ async def _start_run(
     async with ctx.db.transaction() as conn:  # a concurrent event started it first
         run = await _merge_run_metadata(conn, execution_id, section, event.eventType)
     return execution_id, run
+
+
+def _run_start(
+    event: RunEvent, section: dict[str, Any], parent_id: int | None, pipeline_id: int | None = None
+) -> ExecutionStart:
+    """The start of the run an event is the first to tell of: at its eventTime, whatever its
+    type, with its section as the run's metadata."""
+    return ExecutionStart.model_construct(
+        pipeline_id=pipeline_id,
+        start_date=event.eventTime,
+        parent_id=parent_id,
+        execution_metadata={mapping.KEY: section},
+    )
 
 
 def _ignored(out: EventOut, event_type: str) -> EventOut:
