@@ -36,16 +36,16 @@ AUTO_KEY_PREFIX = "auto:"
 # The hot statements are built once, with bind parameters: SQLAlchemy then reuses their cache
 # key and compiled form, where a statement built per call costs its construction and a cache
 # key walk on every request.
-_START_COLUMNS = (
-    "pipeline_id",
+# The columns of a new run that its start gives (service.start_values), then its keys.
+GIVEN_AT_START = (
     "parent_id",
     "start_date",
     "date_recorded",
     "hour_recorded",
     "full_load",
     "execution_metadata",
-    "idempotency_key",
 )
+_START_COLUMNS = ("pipeline_id", *GIVEN_AT_START, "idempotency_key")
 
 
 def _param(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:

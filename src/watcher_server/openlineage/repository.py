@@ -28,6 +28,7 @@ from watcher_server.db.bulk import is_one_of
 from watcher_server.db.dialects import capabilities
 from watcher_server.db.types import UTCDateTime
 from watcher_server.db.upsert import upsertable_insert_for
+from watcher_server.executions.repository import GIVEN_AT_START
 from watcher_server.lineage.repository import pipeline_edges_text
 from watcher_server.models import Address, Pipeline, PipelineExecution
 
@@ -114,7 +115,7 @@ def _start_insert(dialect: str) -> Any:
     )
     source = select(
         pipelines.c.id,
-        *(_param(name) for name in _START_COLUMNS),
+        *(_param(name) for name in GIVEN_AT_START),
         bindparam("key", type_=executions.c.idempotency_key.type),
         pipelines.c.watermark,
         pipelines.c.next_watermark,
@@ -122,24 +123,13 @@ def _start_insert(dialect: str) -> Any:
         pipelines.c.name == bindparam("name"),
         or_(parent_id.is_(None), locked_parent.exists()),
     )
-    columns = ["pipeline_id", *_START_COLUMNS, "idempotency_key", "watermark", "next_watermark"]
+    columns = ["pipeline_id", *GIVEN_AT_START, "idempotency_key", "watermark", "next_watermark"]
     return (
         upsertable_insert_for(dialect, executions)
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["pipeline_id", "idempotency_key"])
         .returning(*_RUN.selected_columns)
     )
-
-
-# The columns of a new run that its start gives (executions.service.start_values).
-_START_COLUMNS = (
-    "parent_id",
-    "start_date",
-    "date_recorded",
-    "hour_recorded",
-    "full_load",
-    "execution_metadata",
-)
 
 
 def _param(name: str) -> BindParameter[Any]:
@@ -166,7 +156,7 @@ async def find_job(
     values = {"name": name, "key": key, "names": list(address_names)}
     starting = start is not None and capabilities(conn).writes_in_one_statement
     if starting:
-        values.update({column: start[column] for column in _START_COLUMNS})
+        values.update({column: start[column] for column in GIVEN_AT_START})
     statement = _job_statement(conn.dialect.name, with_edges, starting)
     pipeline, states = None, []
     for row in await conn.execute(statement, values):
