@@ -100,7 +100,7 @@ async def test_alerts_waiting_for_delivery_are_counted(settings: Settings, uniqu
     assert value(after, "watcher_alerts_pending") - value(before, "watcher_alerts_pending") == 1
 
 
-async def test_a_request_refused_for_want_of_a_key_has_an_id_and_is_counted(
+async def test_a_request_refused_for_want_of_a_key_has_an_id_and_is_counted_by_route(
     settings: Settings, client: httpx.AsyncClient
 ) -> None:
     before = await scrape(client)
@@ -109,7 +109,7 @@ async def test_a_request_refused_for_want_of_a_key_has_an_id_and_is_counted(
     assert refused.status_code == 401
     assert len(refused.headers["X-Request-ID"]) == 32
     after = await scrape(client)
-    # Refused before routing: counted, with no route template.
-    labels = {"method": "GET", "route": "unmatched", "status": "401"}
+    # Refused before routing, yet counted under the route it asked for.
+    labels = {"method": "GET", "route": "/pipeline/{pipeline_id}", "status": "401"}
     counted = "watcher_http_requests_total"
     assert value(after, counted, **labels) - value(before, counted, **labels) == 1

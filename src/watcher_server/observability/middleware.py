@@ -7,9 +7,11 @@ the request and, after the response, reads the route template the router matched
 import logging
 import re
 import uuid
+from collections.abc import Iterable
 from time import perf_counter
 from typing import Any
 
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from watcher_server.errors import internal_error
@@ -66,7 +68,7 @@ class RequestObserver:
 
     def _record(self, scope: Scope, context: RequestContext, status: int, seconds: float) -> None:
         method = scope["method"] if scope["method"] in _METHODS else "other"
-        route = _route_template(scope)
+        route = _route_template(scope, status)
         if self.record_metrics:
             key = (method, route, status)
             series = self._series.get(key)
@@ -97,7 +99,22 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def _route_template(scope: Scope) -> str:
-    """The matched route's path template (`/pipeline/{pipeline_id}`), never the raw path."""
+def _route_template(scope: Scope, status: int) -> str:
+    """The matched route's path template (`/pipeline/{pipeline_id}`), never the raw path.
+
+    A request answered before routing (refused by access control) is matched here, so that
+    its 401, 403 or 429 counts under its route; a 404 without a route matched none."""
     route = scope.get("route")
+    if route is None and status != 404 and "app" in scope:
+        route = _matching_route(scope["app"].router.routes, scope)
     return getattr(route, "path_format", None) or UNMATCHED_ROUTE
+
+
+def _matching_route(routes: Iterable[BaseRoute], scope: Scope) -> BaseRoute | None:
+    """The route that serves `scope`, looked for inside included routers too (FastAPI keeps
+    them as entries of their own; Watcher includes its routers without a path prefix)."""
+    for route in routes:
+        if route.matches(scope)[0] is Match.FULL:
+            included = getattr(route, "original_router", None)
+            return route if included is None else _matching_route(included.routes, scope)
+    return None
