@@ -126,6 +126,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow) -> FastAPI:
         RequestObserver,
         record_metrics=settings.watcher_metrics,
         access_log=settings.watcher_access_log,
+        traced=traces is not None,
     )
     app.include_router(system_router)
     # Routes are matched in this order: the calls every pipeline run makes come first.

@@ -10,6 +10,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from tests.conftest import app_client
 from tests.factories import create_pipeline
+from tests.observability.conftest import LogLines
 from watcher_server.settings import Settings
 
 TOKEN = "Bearer trace-token"
@@ -99,3 +100,30 @@ async def test_no_span_is_exported_when_tracing_is_off(
 
 def _attribute(span: Span, key: str) -> str | None:
     return next((a.value.string_value for a in span.attributes if a.key == key), None)
+
+
+async def test_a_requests_log_lines_carry_its_trace_id(
+    settings: Settings, otlp: OtlpReceiver, log_lines: LogLines, unique: str
+) -> None:
+    traced = settings.model_copy(
+        update={
+            "open_telemetry_flag": True,
+            "open_telemetry_trace_endpoint": otlp.url,
+            "watcher_access_log": True,
+        }
+    )
+    async with app_client(traced) as http:
+        pipeline_id = await create_pipeline(http, f"traced-logs-{unique}")
+        response = await http.post(
+            "/start_pipeline_execution",
+            json={"pipeline_id": pipeline_id},
+            headers={"X-Request-ID": f"traced-{unique}"},
+        )
+        assert response.status_code == 201
+
+    [request] = [span for span in otlp.spans if span.name == "POST /start_pipeline_execution"]
+    [line] = [
+        line for line in log_lines.of("watcher.access") if line["request_id"] == f"traced-{unique}"
+    ]
+    assert line["trace_id"] == request.trace_id.hex()
+    assert line["execution_id"] == response.json()["id"]

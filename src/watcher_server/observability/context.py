@@ -1,4 +1,5 @@
-"""What the request being served is about, for its log lines: its id, its pipeline and run.
+"""What the request being served is about, for its log lines: its id, its pipeline and run,
+and its trace when traces are exported.
 
 The middleware puts one `RequestContext` in a context variable per request; services fill in
 the pipeline and run they touch. It is a mutable object rather than separate variables so that
@@ -14,6 +15,7 @@ class RequestContext:
     request_id: str
     pipeline_id: int | None = None
     execution_id: int | None = None
+    trace_id: str | None = None  # 32 hex digits, as OpenTelemetry backends show it
 
 
 CURRENT: ContextVar[RequestContext | None] = ContextVar("watcher_request", default=None)

@@ -1,7 +1,8 @@
 """Log configuration shared by `watcher serve` (each worker), `watcher jobs run` and uvicorn.
 
 JSON lines (python-json-logger) for log pipelines, or readable text on a terminal. Every line
-written while a request is served carries its request id, and the pipeline and run once known.
+written while a request is served carries its request id, the pipeline and run once known,
+and with traces on the request's trace id, to go from a log line to its trace.
 """
 
 import logging
@@ -14,7 +15,7 @@ from pythonjsonlogger.json import JsonFormatter
 from watcher_server.observability.context import CURRENT
 from watcher_server.settings import LogFormat
 
-CONTEXT_FIELDS = ("request_id", "pipeline_id", "execution_id")
+CONTEXT_FIELDS = ("request_id", "pipeline_id", "execution_id", "trace_id")
 # uvicorn's own loggers: their lines go through the root handler, in the same format. Its
 # access logger stays as `watcher serve` sets it (off): the middleware writes access lines.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")

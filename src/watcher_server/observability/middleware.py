@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from time import perf_counter
 from typing import Any
 
+from opentelemetry import trace
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,10 +31,13 @@ UNMATCHED_ROUTE = "unmatched"
 class RequestObserver:
     """Gives each request an id (echoed in X-Request-ID) and records how it went."""
 
-    def __init__(self, app: ASGIApp, *, record_metrics: bool, access_log: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, *, record_metrics: bool, access_log: bool, traced: bool = False
+    ) -> None:
         self.app = app
         self.record_metrics = record_metrics
         self.access_log = access_log
+        self.traced = traced
         # The labelled series already used (a bounded set): labels() costs a look-up each time.
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
@@ -52,6 +56,8 @@ class RequestObserver:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
+                if self.traced:  # sent from inside the request's span, which ends before
+                    context.trace_id = _trace_id()
             await send(message)
 
         try:
@@ -90,6 +96,11 @@ class RequestObserver:
                 duration_ms,
                 extra={**fields, "duration_ms": duration_ms},
             )
+
+
+def _trace_id() -> str | None:
+    span = trace.get_current_span().get_span_context()
+    return format(span.trace_id, "032x") if span.is_valid else None
 
 
 def _request_id(scope: Scope) -> str:
