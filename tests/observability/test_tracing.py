@@ -54,6 +54,12 @@ class OtlpReceiver:
         self.server.server_close()
 
 
+def _traced(settings: Settings, otlp: OtlpReceiver, **more: object) -> Settings:
+    """`settings` with traces exported to `otlp`, and `more`."""
+    update = {"open_telemetry_flag": True, "open_telemetry_trace_endpoint": otlp.url, **more}
+    return settings.model_copy(update=update)
+
+
 @pytest.fixture
 def otlp() -> Iterator[OtlpReceiver]:
     with OtlpReceiver() as receiver:
@@ -63,13 +69,7 @@ def otlp() -> Iterator[OtlpReceiver]:
 async def test_a_start_call_is_a_request_span_with_its_statements_as_children(
     settings: Settings, otlp: OtlpReceiver, unique: str
 ) -> None:
-    traced = settings.model_copy(
-        update={
-            "open_telemetry_flag": True,
-            "open_telemetry_trace_endpoint": otlp.url,
-            "open_telemetry_authorization_token": TOKEN,
-        }
-    )
+    traced = _traced(settings, otlp, open_telemetry_authorization_token=TOKEN)
     async with app_client(traced) as http:
         pipeline_id = await create_pipeline(http, f"traced-{unique}")
         response = await http.post("/start_pipeline_execution", json={"pipeline_id": pipeline_id})
@@ -105,14 +105,7 @@ def _attribute(span: Span, key: str) -> str | None:
 async def test_a_requests_log_lines_carry_its_trace_id(
     settings: Settings, otlp: OtlpReceiver, log_lines: LogLines, unique: str
 ) -> None:
-    traced = settings.model_copy(
-        update={
-            "open_telemetry_flag": True,
-            "open_telemetry_trace_endpoint": otlp.url,
-            "watcher_access_log": True,
-        }
-    )
-    async with app_client(traced) as http:
+    async with app_client(_traced(settings, otlp, watcher_access_log=True)) as http:
         pipeline_id = await create_pipeline(http, f"traced-logs-{unique}")
         response = await http.post(
             "/start_pipeline_execution",
