@@ -123,6 +123,11 @@ async def test_figures_equal_those_of_the_runs(client: httpx.AsyncClient, unique
     assert (report["totals"]["runs"], report["totals"]["failed"]) == (runs, failed) == (6, 1)
     assert report["totals"]["error_rate"] == pytest.approx(1 / 6)
     assert report["totals"]["total_rows"] == 12 + 3 + 5 + 8
+    # Each day added up over both pipelines, oldest first: yesterday 2 runs, today 4 (1 failed).
+    assert report["days"] == [
+        {"day": yesterday.date().isoformat(), "runs": 2, "failed": 0, "error_rate": 0.0},
+        {"day": today.date().isoformat(), "runs": 4, "failed": 1, "error_rate": 0.25},
+    ]
     assert report["last_day"] == NOW.date().isoformat()
     assert report["first_day"] == (NOW.date() - timedelta(days=29)).isoformat()
     names = {row["pipeline_name"] for row in report["rows"]}

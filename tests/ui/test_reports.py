@@ -61,6 +61,12 @@ def test_the_page_shows_the_figures_of_the_runs(console: Console, fleet: int) ->
     cells = sales_today.locator("td").all_inner_texts()
     assert cells[:6] == [str(_day(0).date()), "daily_sales", TYPE, "3", "1", "33.3 %"]
     assert cells[9:11] == ["580", "1 min 00 s"]
+    # The chart: each of the three days, every run of the report.
+    chart = page.locator("#day-chart[data-days]")
+    chart.wait_for()
+    drawn = [chart.get_attribute(name) for name in ("data-days", "data-runs", "data-failed")]
+    assert drawn == ["3", str(len(runs)), str(failed)]
+    assert chart.locator("canvas").count() == 1
 
     assert console.check_accessibility() == [], "light theme"
     console.screenshot("reports")

@@ -50,6 +50,15 @@ class ReportTotals(BaseModel):
     throughput: float | None = Field(description="The mean of the runs' throughputs.")
 
 
+class DayTotals(BaseModel):
+    """One UTC day of the report: every pipeline's runs that started on it, added up."""
+
+    day: date
+    runs: int
+    failed: int
+    error_rate: float = Field(description="failed / runs.")
+
+
 class DailyReport(BaseModel):
     first_day: date
     last_day: date
@@ -57,6 +66,9 @@ class DailyReport(BaseModel):
     limit: int
     offset: int
     totals: ReportTotals
+    days: list[DayTotals] = Field(
+        description="Each day with runs, oldest first, over every row (not only the page)."
+    )
     rows: list[ReportRow]
 
 

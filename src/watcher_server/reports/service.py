@@ -6,7 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from watcher_server.db import Database
 from watcher_server.reports import repository as repo
-from watcher_server.reports.schemas import DailyReport, ReportQuery, ReportRow, ReportTotals
+from watcher_server.reports.schemas import (
+    DailyReport,
+    DayTotals,
+    ReportQuery,
+    ReportRow,
+    ReportTotals,
+)
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -30,20 +36,30 @@ async def read_report(
     order = (query.sort.removeprefix("-"), query.sort.startswith("-"))
     filters = (query.pipeline_id, query.pipeline_type_id)
     rows = await repo.report_rows(conn, window, *filters, order, limit, offset)
-    sums = await repo.report_totals(conn, window, *filters)
+    days = await repo.report_day_totals(conn, window, *filters)
+    sums = {name: sum(getattr(day, name) for day in days) for name in (*repo.TOTALLED, "row_count")}
     totals = ReportTotals(
-        runs=sums.runs,
-        failed=sums.failed,
-        error_rate=_ratio(sums.failed, sums.runs),
-        total_rows=sums.total_rows,
-        throughput=_ratio(sums.throughput_sum, sums.throughput_runs),
+        runs=sums["runs"],
+        failed=sums["failed"],
+        error_rate=_ratio(sums["failed"], sums["runs"]),
+        total_rows=sums["total_rows"],
+        throughput=_ratio(sums["throughput_sum"], sums["throughput_runs"]),
     )
     return DailyReport(
         first_day=window[0],
         last_day=window[1],
-        row_count=sums.row_count,
+        row_count=sums["row_count"],
         limit=limit,
         offset=offset,
         totals=totals,
+        days=[
+            DayTotals(
+                day=day.day,
+                runs=day.runs,
+                failed=day.failed,
+                error_rate=day.failed / day.runs,
+            )
+            for day in days
+        ],
         rows=[ReportRow.model_validate(row, from_attributes=True) for row in rows],
     )

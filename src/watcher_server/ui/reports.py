@@ -92,6 +92,11 @@ class ReportPage:
     csv_link: str
     unknown_pipeline: bool = False
 
+    @property
+    def chart(self) -> list[dict[str, Any]]:
+        """The days the chart draws, as the page's JSON holds them."""
+        return [day.model_dump(mode="json") for day in self.report.days] if self.report else []
+
 
 async def report_page(db: Database, now: datetime, query: ReportPageQuery) -> ReportPage:
     """One page of the daily report, the totals of all of it, and the types to filter by."""
