@@ -1,7 +1,7 @@
 """The access check in front of every route: pure ASGI, so a request that passes costs a scope
 lookup, a hash and a dict lookup (auth/verifier.py), not a dependency per route."""
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -75,34 +75,37 @@ class AccessControl:
             return _forbidden(key, needed, console), None
         return None, key
 
-    def _recent_key(self, headers: Iterable[tuple[bytes, bytes]]) -> KeyState | None:
+    def _recent_key(self, headers: Sequence[tuple[bytes, bytes]]) -> KeyState | None:
         """The key of the request's header token, when the verifier vouched for it just now."""
-        for name, value in headers:
-            if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                return self.verifier.recent(token.strip()) if scheme.lower() == "bearer" else None
-            if name == b"x-api-key":
-                return self.verifier.recent(value.decode("latin-1").strip())
-        return None
+        token = _header_token(headers)
+        return None if token is None else self.verifier.recent(token)
 
     async def _key(
-        self, headers: Iterable[tuple[bytes, bytes]], console: bool
+        self, headers: Sequence[tuple[bytes, bytes]], console: bool
     ) -> tuple[bool, KeyState | None]:
         """Whether the request presents a key (a header's token, else on the console its
         session), and the usable key it is."""
-        cookies = None
-        for name, value in headers:
-            if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer":
-                    return True, await self.verifier.by_token(token.strip())
-            elif name == b"x-api-key":
-                return True, await self.verifier.by_token(value.decode("latin-1").strip())
-            elif name == b"cookie" and console:
-                cookies = value.decode("latin-1")
-        if cookies is not None and (key_id := self.sessions.key_id(cookies)) is not None:
-            return True, await self.verifier.by_id(key_id)
+        token = _header_token(headers)
+        if token is not None:
+            return True, await self.verifier.by_token(token)
+        cookies = next((value for name, value in headers if name == b"cookie"), None)
+        if console and cookies is not None:
+            key_id = self.sessions.key_id(cookies.decode("latin-1"))
+            if key_id is not None:
+                return True, await self.verifier.by_id(key_id)
         return False, None
+
+
+def _header_token(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """The token of the first `Authorization: Bearer` or `X-API-Key` header, if any."""
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer":
+                return token.strip()
+        elif name == b"x-api-key":
+            return value.decode("latin-1").strip()
+    return None
 
 
 def _route_path(scope: Scope) -> str:

@@ -46,8 +46,8 @@ class KeyVerifier:
         """The key `token` belongs to when its row was read less than a second ago, it is
         usable and its use needs no recording now; otherwise None, and `by_token` decides.
         Synchronous, without a database read: the path of nearly every request."""
-        cached = self._cache.get(("token", token))
-        if cached is None or self._monotonic() - cached[0] >= CACHE_SECONDS:
+        cached = self._fresh(("token", token), self._monotonic())
+        if cached is None:
             return None
         key, now = cached[1], self._clock()
         if key is None or not key.usable(now) or key.due_for_touch(now):
@@ -68,8 +68,8 @@ class KeyVerifier:
 
     async def _usable(self, cache_key: tuple[str, object], fetch: Fetch) -> KeyState | None:
         started = self._monotonic()
-        cached = self._cache.get(cache_key)
-        if cached is not None and started - cached[0] < CACHE_SECONDS:
+        cached = self._fresh(cache_key, started)
+        if cached is not None:
             read_at, key = cached
         else:
             # Timed from before the read: a revocation committed after it began is seen by
@@ -90,3 +90,10 @@ class KeyVerifier:
             async with self._database.autocommit() as conn:
                 await repo.touch(conn, key.id, now)
         return key
+
+    def _fresh(
+        self, cache_key: tuple[str, object], at: float
+    ) -> tuple[float, KeyState | None] | None:
+        """The cached read of `cache_key` when it began less than CACHE_SECONDS before `at`."""
+        cached = self._cache.get(cache_key)
+        return cached if cached is not None and at - cached[0] < CACHE_SECONDS else None

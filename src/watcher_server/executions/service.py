@@ -67,9 +67,7 @@ async def start_execution(
             f"the run with this start's idempotency key in pipeline {data.pipeline_id}",
             attempts=START_ATTEMPTS,
         )
-    if inserted:
-        EXECUTIONS_STARTED.inc()
-    annotate(pipeline_id=data.pipeline_id, execution_id=execution_id)
+    note_start(data.pipeline_id, execution_id, inserted)
     return execution_id, not inserted
 
 
@@ -86,10 +84,11 @@ def start_values(data: ExecutionStart, now: datetime) -> dict[str, Any]:
     }
 
 
-def started_elsewhere(pipeline_id: int, execution_id: int) -> None:
-    """What `start_execution` does after inserting a run, for a run another statement
-    inserted (OpenLineage's START of a known job)."""
-    EXECUTIONS_STARTED.inc()
+def note_start(pipeline_id: int, execution_id: int, inserted: bool) -> None:
+    """After a start, by `start_execution` or another statement (OpenLineage's START of a
+    known job): the request's log fields, and the run counted when it is a new one."""
+    if inserted:
+        EXECUTIONS_STARTED.inc()
     annotate(pipeline_id=pipeline_id, execution_id=execution_id)
 
 

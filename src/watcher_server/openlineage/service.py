@@ -146,7 +146,7 @@ async def _declare_and_find(
             conn, event.job.pipeline_name, key, names, terminal, start
         )
     if row is not None and row.started:
-        executions.started_elsewhere(row.pipeline_id, row.id)
+        executions.note_start(row.pipeline_id, row.id, inserted=True)
     pipeline_id = await _pipeline(ctx, event.job, row)
     addresses = await _declare(ctx, datasets, stored)
     edges = None if row is None or not terminal else lineage_repo.parse_edges(row.edges)
