@@ -14,7 +14,7 @@ import httpx
 from pydantic import SecretStr
 
 from bench.harness import Context, Dataset, Record, Target, data, main, server_cpu, workloads
-from bench.harness.in_process import alternate, post, running
+from bench.harness.in_process import alternate, post, record_ratio, running
 from bench.harness.servers import JOBS_OFF
 from watcher_server.app import create_app
 from watcher_server.auth import tokens
@@ -76,16 +76,8 @@ async def _in_process(url: str, lifecycles: int) -> Record:
         write_headers = [(b"authorization", f"Bearer {key['token']}".encode())]
         sides = {"keys off": (off, []), "keys required": (on, write_headers)}
         medians = await alternate(sides, pipeline["id"], lifecycles)
-    ratio = medians["keys off"] / medians["keys required"]
-    return Record(
-        name=f"in process, PostgreSQL: {lifecycles:,} lifecycles, API keys required vs off",
-        figures={
-            **{f"{side} µs CPU": round(us) for side, us in medians.items()},
-            "ratio": f"{ratio:.3f}x",
-        },
-        target=f"≥ {MIN_RATIO:.2f}x (median CPU per lifecycle, alternated)",
-        outcome="pass" if ratio >= MIN_RATIO else "miss",
-    )
+    name = f"in process, PostgreSQL: {lifecycles:,} lifecycles, API keys required vs off"
+    return record_ratio(name, medians, MIN_RATIO)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ decides a few per cent. Run alone with `python -m bench.calibration`.
 import asyncio
 
 from bench.harness import Context, Dataset, Record, Target, data, main, server_cpu, workloads
-from bench.harness.in_process import alternate, post, running
+from bench.harness.in_process import alternate, post, record_ratio, running
 from bench.harness.servers import JOBS_OFF
 from watcher_server.app import create_app
 from watcher_server.settings import Settings
@@ -41,16 +41,8 @@ async def _in_process(url: str, lifecycles: int) -> Record:
     async with running(a, b):
         pipeline = await post(a, "/pipeline", {"name": "calibration", "pipeline_type_name": "b"})
         medians = await alternate({"A": (a, []), "B": (b, [])}, pipeline["id"], lifecycles)
-    ratio = medians["A"] / medians["B"]
-    return Record(
-        name=f"A/A in process, PostgreSQL: {lifecycles:,} lifecycles, two identical apps",
-        figures={
-            **{f"{side} µs CPU": round(us) for side, us in medians.items()},
-            "ratio": f"{ratio:.3f}x",
-        },
-        target=f"within {TOLERANCE:.2f} of 1.00x (median CPU per lifecycle, alternated)",
-        outcome="pass" if abs(ratio - 1) <= TOLERANCE else "miss",
-    )
+    name = f"A/A in process, PostgreSQL: {lifecycles:,} lifecycles, two identical apps"
+    return record_ratio(name, medians, 1 - TOLERANCE, 1 + TOLERANCE)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Mapping
 
 from bench.harness import Context, Dataset, Record, Target, data, main, server_cpu, workloads
+from bench.harness.in_process import record_ratio
 from bench.harness.load import Workload
 from bench.harness.servers import JOBS_OFF, REPO_ROOT
 
@@ -83,16 +84,8 @@ def _metrics_in_process(url: str, lifecycles: int) -> Record:
             check=True,
         )
     medians = json.loads(child.stdout.splitlines()[-1])
-    ratio = medians["metrics off"] / medians["metrics on"]
-    return Record(
-        name=f"in process, PostgreSQL: {lifecycles:,} lifecycles, metrics on vs off",
-        figures={
-            **{f"{side} µs CPU": round(us) for side, us in medians.items()},
-            "ratio": f"{ratio:.3f}x",
-        },
-        target=f"≥ {MIN_METRICS_RATIO:.2f}x (median CPU per lifecycle, alternated)",
-        outcome="pass" if ratio >= MIN_METRICS_RATIO else "miss",
-    )
+    name = f"in process, PostgreSQL: {lifecycles:,} lifecycles, metrics on vs off"
+    return record_ratio(name, medians, MIN_METRICS_RATIO)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from bench.harness.report import Record
+
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -88,3 +90,22 @@ async def alternate(
             if number >= warmup:
                 spent[label].append(time.process_time() - began)
     return {label: statistics.median(times) * 1e6 for label, times in spent.items()}
+
+
+def record_ratio(
+    name: str, medians: dict[str, float], minimum: float, maximum: float = float("inf")
+) -> Record:
+    """`alternate`'s medians (reference first, measured second) as a report record: the CPU
+    of each, their ratio reference / measured, and whether it lies in [minimum, maximum]."""
+    reference, measured = medians.values()
+    ratio = reference / measured
+    within = f"≥ {minimum:.2f}x" if maximum == float("inf") else f"{minimum:.2f}x to {maximum:.2f}x"
+    return Record(
+        name=name,
+        figures={
+            **{f"{side} µs CPU": round(us) for side, us in medians.items()},
+            "ratio": f"{ratio:.3f}x",
+        },
+        target=f"{within} (median CPU per lifecycle, alternated)",
+        outcome="pass" if minimum <= ratio <= maximum else "miss",
+    )

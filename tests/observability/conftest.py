@@ -25,6 +25,11 @@ class LogLines:
     def of(self, logger: str) -> list[dict[str, Any]]:
         return [line for line in self.all() if line["logger"] == logger]
 
+    def access_line(self, request_id: str) -> dict[str, Any]:
+        """The one access line of the request with this id."""
+        [line] = [line for line in self.of("watcher.access") if line["request_id"] == request_id]
+        return line
+
 
 @pytest.fixture
 def log_lines() -> Iterator[LogLines]:

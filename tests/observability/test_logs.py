@@ -32,9 +32,7 @@ async def test_an_access_line_carries_the_request_its_route_and_its_run(
         )
     assert response.status_code == 201
     assert response.headers["X-Request-ID"] == f"job-{unique}"
-    [line] = [
-        line for line in log_lines.of("watcher.access") if line["request_id"] == f"job-{unique}"
-    ]
+    line = log_lines.access_line(f"job-{unique}")
     assert line["level"] == "INFO"
     assert line["timestamp"].endswith("+00:00")
     assert line["method"] == "POST"

@@ -115,8 +115,6 @@ async def test_a_requests_log_lines_carry_its_trace_id(
         assert response.status_code == 201
 
     [request] = [span for span in otlp.spans if span.name == "POST /start_pipeline_execution"]
-    [line] = [
-        line for line in log_lines.of("watcher.access") if line["request_id"] == f"traced-{unique}"
-    ]
+    line = log_lines.access_line(f"traced-{unique}")
     assert line["trace_id"] == request.trace_id.hex()
     assert line["execution_id"] == response.json()["id"]
